@@ -1,0 +1,85 @@
+"""The ``autograder`` command: a thin layer that parses arguments and calls the library.
+
+    autograder list [ASSIGNMENT]                  assignments, their tests and points
+    autograder grade ASSIGNMENT PATH [--out F]    grade a submission (folder or .zip): results.json + table
+    autograder check ASSIGNMENT PATH              a student's run: public tests only, what went wrong
+    autograder bulk ASSIGNMENT DIR --out DIR      grade every submission in a folder, with a CSV summary
+    autograder fixtures ASSIGNMENT [--check]      regenerate fixtures from the reference (or verify them)
+    autograder template ASSIGNMENT [--check]      regenerate the student template (or verify it)
+    autograder bundle ASSIGNMENT [--out ZIP]      the zip to upload to Gradescope
+
+Exit status: 0 when the command did its job (whatever the score), 1 when a --check found a
+difference, 2 when the grader itself could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from . import __version__
+from .errors import AutograderError
+
+EPILOG = """examples:
+  autograder grade hw6 student_template/hw6 --out results.json
+  autograder check hw6 my_submission.zip
+  autograder list hw6
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograder", description="Grade machine-learning homework safely: submission code runs in a "
+        "sandboxed worker; the grader compares on its own side and writes Gradescope's results.json.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"autograder {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list assignments with their tests and points")
+    p.add_argument("assignment", nargs="?", help="only this assignment")
+
+    for name, text in (("grade", "grade a submission with every test (instructors, Gradescope)"),
+                       ("check", "run the public tests on your work and explain failures (students)")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("assignment", help="assignment id, e.g. hw6 (see `autograder list`)")
+        p.add_argument("path", type=Path, help="the submission: a folder or a .zip")
+        p.add_argument("--out", type=Path, help="write Gradescope's results.json here")
+        p.add_argument("--staff-log", type=Path, help="write full tracebacks of failures here")
+        p.add_argument("--quiet", action="store_true", help="no table, only the total")
+
+    p = sub.add_parser("bulk", help="grade every submission (folder or .zip) found in a folder")
+    p.add_argument("assignment")
+    p.add_argument("folder", type=Path, help="holds one folder or .zip per student")
+    p.add_argument("--out", type=Path, required=True, help="folder for NAME/results.json and summary.csv")
+
+    for name, text in (("fixtures", "regenerate fixtures/ID from the reference (deterministic)"),
+                       ("template", "regenerate student_template/ID from the reference's solution regions")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("assignment")
+        p.add_argument("--check", action="store_true", help="verify instead of writing: exit 1 when stale")
+
+    p = sub.add_parser("bundle", help="build the autograder zip to upload to Gradescope")
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, help="zip path (default: ID-autograder.zip)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=False)
+    try:
+        from . import commands
+
+        return getattr(commands, args.command)(args, console)
+    except AutograderError as exc:
+        console.print(f"[bold red]error:[/] {exc.message}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

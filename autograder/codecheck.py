@@ -1,0 +1,161 @@
+"""Static checks on the submission's source, read as text on the grader's side (never executed).
+
+Used where an assignment forbids a construction: a Python loop over the examples of a batch
+("no loops over training points") or a required call (np.einsum). Static checks are paired with a
+runtime ratio against the reference, since code can hide a loop in a helper.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import GradingFailure
+
+
+def find_function(path: Path, qualname: str) -> tuple[ast.FunctionDef, list[str]]:
+    """The function ``qualname`` ("Class.method" or "function") in the file, with the file's lines."""
+    __tracebackhide__ = True
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError) as exc:
+        raise GradingFailure(f"could not read {Path(path).name}: {exc}") from None
+    node: ast.AST = tree
+    for part in qualname.split("."):
+        found = [n for n in getattr(node, "body", [])
+                 if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == part]
+        if not found:
+            raise GradingFailure(f"{qualname} is not defined in {Path(path).name}")
+        node = found[-1]  # the last definition wins, as at run time
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        raise GradingFailure(f"{qualname} in {Path(path).name} is not a function")
+    return node, source.splitlines()
+
+
+@dataclass
+class Loop:
+    line: int
+    text: str
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _is_batch_size(expr: ast.AST, arrays: set[str], sizes: set[str]) -> bool:
+    """``X.shape[0]``, ``len(X)`` or a name holding one of them, for a batch array X."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id in sizes:
+            return True
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "shape" and _names(node.value.value) & arrays
+                and isinstance(node.slice, ast.Constant) and node.slice.value == 0):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
+                and node.args and _names(node.args[0]) & arrays):
+            return True
+    return False
+
+
+def batch_loops(func: ast.FunctionDef, lines: list[str]) -> list[Loop]:
+    """Loops whose iterations run over the examples of the batch.
+
+    Batch arrays are the function's parameters, ``self.cache`` and whatever is computed from them;
+    a loop is over the batch when it iterates such an array directly (``for x in X``, ``enumerate(X)``)
+    or a range built from its first dimension (``range(X.shape[0])``, ``range(len(X))``, ``range(n)``
+    after ``n, h, w, c = X.shape``).
+    """
+    arrays = {a.arg for a in func.args.args[1:] + func.args.kwonlyargs}
+    sizes: set[str] = set()
+    for _ in range(3):
+        for node in ast.walk(func):
+            if not isinstance(node, ast.Assign):
+                continue
+            refs = _names(node.value)
+            from_batch = bool(refs & arrays) or "cache" in ast.unparse(node.value)
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if _is_batch_size(node.value, arrays, sizes) and not (
+                            isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
+                        sizes.add(target.id)
+                    elif from_batch:
+                        arrays.add(target.id)
+                elif isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
+                    value = node.value
+                    if isinstance(value, ast.Attribute) and value.attr == "shape" and _names(value.value) & arrays:
+                        sizes.add(target.elts[0].id)
+                    elif from_batch and not isinstance(value, ast.Attribute):
+                        arrays.update(e.id for e in target.elts if isinstance(e, ast.Name))
+    found = []
+    for node in ast.walk(func):
+        iters = []
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            iters.append((node, node.iter))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            iters.extend((node, g.iter) for g in node.generators)
+        for owner, it in iters:
+            if _iterates_batch(it, arrays, sizes):
+                found.append(Loop(owner.lineno, lines[owner.lineno - 1].strip()))
+        if isinstance(node, ast.While) and _is_batch_size(node.test, arrays, sizes):
+            found.append(Loop(node.lineno, lines[node.lineno - 1].strip()))
+    return sorted(found, key=lambda loop: loop.line)
+
+
+def _iterates_batch(it: ast.AST, arrays: set[str], sizes: set[str]) -> bool:
+    if isinstance(it, ast.Name):
+        return it.id in arrays
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name):
+        if it.func.id == "range":
+            return any(_is_batch_size(a, arrays, sizes) for a in it.args)
+        if it.func.id in ("enumerate", "zip", "reversed", "list", "iter"):
+            return any(_iterates_batch(a, arrays, sizes) for a in it.args)
+    return False
+
+
+def assert_no_batch_loop(path: Path, qualname: str) -> None:
+    """Fail when ``qualname`` in ``path`` loops over the examples of its batch."""
+    __tracebackhide__ = True
+    func, lines = find_function(path, qualname)
+    loops = batch_loops(func, lines)
+    if loops:
+        where = "; ".join(f"line {loop.line}: `{loop.text}`" for loop in loops[:3])
+        raise GradingFailure(f"{qualname} loops over the examples of the batch ({where}). "
+                             "Use batched numpy operations instead of a Python loop over examples.")
+
+
+def calls(func: ast.FunctionDef, name: str) -> bool:
+    """Whether ``func`` calls ``name`` (``np.einsum``, ``numpy.einsum`` or a bare ``einsum``)."""
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call):
+            target = node.func
+            if isinstance(target, ast.Attribute) and target.attr == name:
+                return True
+            if isinstance(target, ast.Name) and target.id == name:
+                return True
+    return False
+
+
+def assert_calls(path: Path, qualname: str, name: str) -> None:
+    """Fail unless ``qualname`` in ``path`` calls ``name`` itself."""
+    __tracebackhide__ = True
+    func, _ = find_function(path, qualname)
+    if not calls(func, name):
+        raise GradingFailure(f"{qualname} must use {name} (the assignment asks for it), but it does not call it")
+
+
+def assert_runtime_ratio(student_s: float, reference_s: float, name: str, *, max_ratio: float,
+                         floor_s: float = 0.0) -> None:
+    """Fail when the submission took more than ``max_ratio`` times the reference's time.
+
+    Both times are measured by the grader in the same run on the same inputs; runs faster than
+    ``floor_s`` always pass (timer noise).
+    """
+    __tracebackhide__ = True
+    ratio = student_s / max(reference_s, 1e-9)
+    if student_s > floor_s and ratio > max_ratio:
+        raise GradingFailure(
+            f"{name} took {student_s * 1e3:.1f} ms, {ratio:.1f} times the reference solution's "
+            f"{reference_s * 1e3:.1f} ms on the same input (at most {max_ratio:g} times is allowed): "
+            "is it looping over the examples?")

@@ -1,0 +1,145 @@
+"""One function per CLI command: each turns parsed arguments into library calls and prints."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import zipfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import assignment as assignments
+from . import fixtures as fixtures_mod
+from . import grading, report
+from . import template as template_mod
+from .fixtures import Fixtures
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+def list(args: argparse.Namespace, console: Console) -> int:  # noqa: A001 - the command's name
+    ids = [args.assignment] if args.assignment else assignments.available()
+    rows = []
+    for assignment_id in ids:
+        a = assignments.load(assignment_id)
+        rows.append((a.id, a.title, grading.collect(a)))
+    report.listing(rows, console)
+    return 0
+
+
+def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) -> int:
+    a = assignments.load(args.assignment)
+    total = len(grading.collect(a, visible_only=visible_only))
+    with _progress(console) as progress:
+        task = progress.add_task(f"grading {args.path.name}", total=total)
+        result = grading.grade(a, args.path, out=args.out, visible_only=visible_only,
+                               on_result=lambda r: progress.update(task, advance=1, description=r.name[:40]))
+    if args.staff_log:
+        args.staff_log.write_text(result.staff_log + "\n".join(result.errors))
+    title = f"{a.id}: {a.title}" + (" (public tests)" if visible_only else "")
+    if args.quiet:
+        console.print(f"{result.results.score:g}/{result.results.max_score:g}")
+    else:
+        report.print_results(result.results, title, details=visible_only or not args.out, console=console)
+    if args.out:
+        console.print(f"results written to {args.out}")
+    for error in result.errors:
+        console.print(f"[bold red]grader problem:[/] {error}")
+    return 0 if result.ok else 2
+
+
+def grade(args: argparse.Namespace, console: Console) -> int:
+    return _grade(args, console, visible_only=False)
+
+
+def check(args: argparse.Namespace, console: Console) -> int:
+    return _grade(args, console, visible_only=True)
+
+
+def bulk(args: argparse.Namespace, console: Console) -> int:
+    a = assignments.load(args.assignment)
+    submissions = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.suffix == ".zip")
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with _progress(console) as progress:
+        task = progress.add_task("grading", total=len(submissions))
+        for path in submissions:
+            progress.update(task, description=path.name[:30])
+            name = path.stem if path.suffix == ".zip" else path.name
+            result = grading.grade(a, path, out=args.out / name / "results.json")
+            rows.append([name, f"{result.results.score:g}", f"{result.results.max_score:g}",
+                         *(f"{t.score:g}" for t in result.results.tests)])
+            progress.advance(task)
+    numbers = [t.number or t.name for t in result.results.tests] if submissions else []
+    with open(args.out / "summary.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["submission", "score", "max_score", *numbers])
+        writer.writerows(rows)
+    console.print(f"graded {len(rows)} submissions; summary in {args.out / 'summary.csv'}")
+    return 0
+
+
+def fixtures(args: argparse.Namespace, console: Console) -> int:
+    a = assignments.load(args.assignment)
+    if not args.check:
+        writer = fixtures_mod.generate(a)
+        console.print(f"wrote {len(writer.arrays)} arrays and {len(writer.thresholds)} thresholds to {a.fixtures_dir}")
+        return 0
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fixtures_mod.generate(a, Path(tmp))
+        stale = [name for name in (fixtures_mod.ARRAYS, fixtures_mod.MANIFEST)
+                 if not (a.fixtures_dir / name).exists()
+                 or (Path(tmp) / name).read_bytes() != (a.fixtures_dir / name).read_bytes()]
+    if stale:
+        console.print(f"[bold red]stale fixtures:[/] {', '.join(stale)} differ from a fresh generation; "
+                      f"run `autograder fixtures {a.id}`")
+        return 1
+    Fixtures(a.fixtures_dir)
+    console.print(f"fixtures of {a.id} are up to date (regenerated bit for bit)")
+    return 0
+
+
+def template(args: argparse.Namespace, console: Console) -> int:
+    a = assignments.load(args.assignment)
+    if args.check:
+        stale = template_mod.stale_files(a.reference_dir, a.template_dir)
+        if stale:
+            console.print(f"[bold red]stale template:[/] {', '.join(stale)}; run `autograder template {a.id}`")
+            return 1
+        console.print(f"student_template/{a.id} is up to date")
+        return 0
+    stubbed = template_mod.generate(a.reference_dir, a.template_dir)
+    console.print(f"wrote {a.template_dir} ({len(stubbed)} files with solution regions stubbed)")
+    return 0
+
+
+BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "requirements-gradescope.txt", "autograder")
+
+
+def bundle(args: argparse.Namespace, console: Console) -> int:
+    a = assignments.load(args.assignment)
+    out = args.out or Path(f"{a.id}-autograder.zip")
+    root = a.root
+    items = [root / name for name in BUNDLE_ITEMS] + [a.tests_dir, a.reference_dir, a.fixtures_dir]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            paths = [item] if item.is_file() else sorted(p for p in item.rglob("*") if p.is_file())
+            for path in paths:
+                if "__pycache__" in path.parts:
+                    continue
+                info = zipfile.ZipInfo.from_file(path, path.relative_to(root).as_posix())
+                with open(path, "rb") as handle:
+                    archive.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
+        archive.writestr("ASSIGNMENT", a.id + "\n")
+    console.print(f"wrote {out}: upload it as the autograder of {a.id} on Gradescope")
+    return 0
+
+
+__all__ = ["bulk", "bundle", "check", "fixtures", "grade", "list", "template"]

@@ -1,0 +1,59 @@
+"""Settings the grader runs under: timeouts and the worker's resource limits.
+
+Each setting is declared once, with its default and help; assignments override them in their
+``assignment.toml`` (``[timeouts]`` and ``[limits]`` tables) and the CLI builds its options from
+these declarations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Wall-clock limits in seconds, enforced by the grader (never by the worker itself)."""
+
+    start: float = setting(30.0, "starting a worker and its hand-shake")
+    call: float = setting(30.0, "one call into the submission (a method, an attribute, an import)")
+    total: float = setting(540.0, "the whole grading run; tests left when it runs out fail fast")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits applied inside the worker before any submission code runs."""
+
+    memory_mb: int = setting(3072, "address space of the worker, in MiB")
+    cpu_seconds: int = setting(600, "CPU time of one worker, in seconds")
+    processes: int = setting(64, "processes of the sandbox user (enforced for a non-root worker)")
+    open_files: int = setting(256, "open file descriptors")
+    file_size_mb: int = setting(64, "largest file the worker may write, in MiB")
+    output_kb: int = setting(64, "captured stdout/stderr kept per worker (head and tail), in KiB")
+    message_mb: int = setting(512, "largest reply the grader accepts from the worker, in MiB")
+
+    def rlimits(self) -> dict[str, int]:
+        """The limits as the worker applies them (``worker/run.py::apply_limits``)."""
+        return {
+            "address_space": self.memory_mb << 20,
+            "cpu_seconds": self.cpu_seconds,
+            "processes": self.processes,
+            "open_files": self.open_files,
+            "file_size": self.file_size_mb << 20,
+            "core": 0,
+        }
+
+
+def replace_from(obj: Any, values: dict[str, Any] | None) -> Any:
+    """A copy of the dataclass ``obj`` with ``values`` applied; unknown keys are an error."""
+    values = values or {}
+    names = {f.name for f in dataclasses.fields(obj)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"unknown settings {sorted(unknown)}; known: {sorted(names)}")
+    return dataclasses.replace(obj, **values)

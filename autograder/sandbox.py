@@ -1,0 +1,133 @@
+"""Starting and stopping worker processes: the process boundary around submission code.
+
+A worker is a fresh interpreter (``python -I worker/run.py``) in its own session and process group,
+with a minimal environment, its working directory in the submission copy, BLAS threads pinned to one,
+and resource limits it applies to itself before any submission code runs. Its stdout and stderr are
+captured by a thread that keeps only a bounded head and tail. Stopping a worker kills its whole
+process group.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Limits
+
+WORKER_SCRIPT = Path(__file__).with_name("worker") / "run.py"
+
+#: Pinned so that numpy's thread pools neither fight the limits nor the grader for cores.
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
+}
+
+
+class OutputCapture:
+    """Drains a pipe on a thread, keeping at most ``limit`` bytes: the head and the tail."""
+
+    def __init__(self, stream, limit: int) -> None:
+        self._stream = stream
+        self._half = max(limit // 2, 1)
+        self._lock = threading.Lock()
+        self._reset()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _reset(self) -> None:
+        self._head = bytearray()
+        self._tail = bytearray()
+        self._dropped = 0
+
+    def _pump(self) -> None:
+        while True:
+            chunk = self._stream.read1(65536) if hasattr(self._stream, "read1") else self._stream.read(65536)
+            if not chunk:
+                return
+            with self._lock:
+                room = self._half - len(self._head)
+                if room > 0:
+                    self._head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self._tail += chunk
+                    excess = len(self._tail) - self._half
+                    if excess > 0:
+                        self._dropped += excess
+                        del self._tail[:excess]
+
+    def take(self, wait: float = 0.0) -> str:
+        """The output captured since the last ``take`` (head, an elision note, tail)."""
+        if wait:
+            self._thread.join(wait)
+        with self._lock:
+            head, tail, dropped = bytes(self._head), bytes(self._tail), self._dropped
+            self._reset()
+        text = head.decode(errors="replace")
+        if dropped:
+            text += f"\n... [{dropped} bytes of output omitted] ...\n"
+        return text + tail.decode(errors="replace")
+
+
+@dataclass
+class WorkerProcess:
+    """A running worker: its process, the grader's end of the socket, and its captured output."""
+
+    proc: subprocess.Popen
+    sock: socket.socket
+    output: OutputCapture
+    root: Path
+    user: str | None = None
+    stopped: bool = field(default=False)
+
+    def alive(self) -> bool:
+        return not self.stopped and self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Kill the worker's whole process group and reap it; safe to call twice."""
+        if self.stopped:
+            return
+        self.stopped = True
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.sock.close()
+
+
+def worker_env(root: Path) -> dict[str, str]:
+    """The whole environment the worker gets: nothing of the grader's leaks through."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(root), "TMPDIR": str(root),
+            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **THREAD_ENV}
+
+
+def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | None = None) -> WorkerProcess:
+    """Start a worker serving the submission copy in ``root``.
+
+    ``user`` names an unprivileged account to run as (needs root); ``None`` keeps the grader's user.
+    """
+    import json
+
+    parent, child = socket.socketpair()
+    try:
+        proc = subprocess.Popen(
+            [python or sys.executable, "-I", str(WORKER_SCRIPT), "--fd", str(child.fileno()),
+             "--root", str(root), "--limits", json.dumps(limits.rlimits())],
+            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, cwd=root, env=worker_env(root), start_new_session=True,
+            close_fds=True, **({"user": user, "group": user, "extra_groups": []} if user else {}),
+        )
+    finally:
+        child.close()
+    return WorkerProcess(proc, parent, OutputCapture(proc.stdout, limits.output_kb << 10), root, user)

@@ -1,0 +1,348 @@
+"""The grader's side of the boundary: a ``Session`` on one submission and ``RemoteObject`` handles.
+
+A grading test reads like ordinary code::
+
+    layers = submission.module("neural_networks.layers")
+    fc = layers.FullyConnected(n_out=5, activation="relu")   # an object living in the worker
+    out = fc.forward(X)                                      # X goes over as bytes, out comes back
+
+Attribute and item access return scalars, strings and arrays by value and anything else as another
+handle; calls return plain data by value when all of it is plain. Every request has a deadline; a
+worker that times out, dies or sends malformed data is stopped, the request raises a
+``SubmissionError``, and the next request starts a fresh worker. Imports that failed fatally
+(a syntax error, a hang at import) are remembered so later tests fail fast with the same message.
+"""
+
+from __future__ import annotations
+
+import signal
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import sandbox
+from .config import Limits, Timeouts
+from .errors import (
+    BadOutput,
+    StaleHandle,
+    StudentCodeError,
+    SubmissionError,
+    SubmissionTimeout,
+    WorkerCrashed,
+)
+from .worker import wire
+
+
+class Worker:
+    """One worker process and the framed request/reply exchange with it."""
+
+    def __init__(self, root: Path, *, limits: Limits, start_timeout: float, python: str | None = None,
+                 user: str | None = None) -> None:
+        self.limits = limits
+        self.process = sandbox.spawn(root, limits=limits, python=python, user=user)
+        self.info = self.request("hello", [], timeout=start_timeout, doing="starting the worker")
+
+    def alive(self) -> bool:
+        return self.process.alive()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def request(self, op: str, args: list, *, timeout: float, doing: str,
+                make_ref: Callable[[wire.Ref], Any] | None = None,
+                to_ref: Callable[[Any], wire.Ref] | None = None) -> Any:
+        """Send one request and wait for its reply until ``timeout`` seconds have passed."""
+        if not self.alive():
+            raise WorkerCrashed(f"{doing}: the worker is not running")
+        buffers: list[bytes] = []
+        header = {"op": op, "args": wire.encode(args, buffers, on_object=to_ref or _refuse_local)}
+        deadline = time.monotonic() + timeout
+        sock = self.process.sock
+        try:
+            sock.settimeout(max(timeout, 0.001))
+            sock.sendall(wire.dump_frame(header, buffers))
+            reply, out = wire.read_frame(lambda n: self._read_exact(n, deadline),
+                                         self.limits.message_mb << 20)
+        except TimeoutError:
+            self.stop()
+            raise SubmissionTimeout(
+                f"{doing} did not finish within {timeout:g} s (an infinite loop, or far too slow?); "
+                "the worker was stopped") from None
+        except (EOFError, ConnectionError, OSError):
+            raise self._crashed(doing) from None
+        except (wire.WireError, ValueError) as exc:
+            self.stop()
+            raise BadOutput(f"{doing}: the worker sent malformed data ({exc})") from None
+        if type(reply) is not dict or type(reply.get("ok")) is not bool:
+            self.stop()
+            raise BadOutput(f"{doing}: the worker sent a malformed reply")
+        try:
+            if reply["ok"]:
+                return wire.decode(reply.get("value"), out, make_ref)
+            error = wire.decode(reply.get("error"), out)
+        except (wire.WireError, ValueError, TypeError) as exc:
+            self.stop()
+            raise BadOutput(f"{doing}: the worker sent data that is not plain ({exc})") from None
+        if type(error) is not dict:
+            self.stop()
+            raise BadOutput(f"{doing}: the worker sent a malformed error")
+        raise StudentCodeError.from_reply(error, doing)
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        sock = self.process.sock
+        chunks = bytearray()
+        while len(chunks) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+            chunk = sock.recv(min(n - len(chunks), 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks += chunk
+        return bytes(chunks)
+
+    def _crashed(self, doing: str) -> WorkerCrashed:
+        proc = self.process.proc
+        try:
+            code = proc.wait(timeout=2)
+        except Exception:  # noqa: BLE001 - still running: it closed the socket itself
+            code = None
+        self.stop()
+        if code is None:
+            why = "closed its connection to the grader"
+        elif code >= 0:
+            why = f"exited with status {code} (sys.exit or os._exit in the code?)"
+        else:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            hint = {"SIGKILL": " (killed: over the memory or CPU limit?)", "SIGSEGV": " (a crash in native code)",
+                    "SIGABRT": " (os.abort or a failed assertion in native code)",
+                    "SIGXCPU": " (over the CPU-time limit)", "SIGXFSZ": " (wrote a file over the size limit)"}
+            why = f"was killed by {name}{hint.get(name, '')}"
+        return WorkerCrashed(f"{doing}: the worker {why}")
+
+
+def _refuse_local(obj: Any) -> wire.Ref:
+    raise TypeError(f"cannot send {type(obj).__name__} to the worker: only plain data and remote objects")
+
+
+class InProcessWorker:
+    """A worker that runs the request handler in this process: for the harness's own unit tests.
+
+    Same wire round trip as the real worker, none of its isolation. Never used to grade.
+    """
+
+    def __init__(self, root: Path, **_: Any) -> None:
+        import importlib.util
+        import sys
+
+        spec = importlib.util.spec_from_file_location("_autograder_worker_run", sandbox.WORKER_SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault("_autograder_worker_run", module)
+        spec.loader.exec_module(module)
+        self.handler = module.Handler(str(root))
+        self.info = {"pid": 0}
+        self._alive = True
+
+    def alive(self) -> bool:
+        return self._alive
+
+    def stop(self) -> None:
+        self._alive = False
+
+    def request(self, op: str, args: list, *, timeout: float, doing: str,
+                make_ref: Callable[[wire.Ref], Any] | None = None,
+                to_ref: Callable[[Any], wire.Ref] | None = None) -> Any:
+        buffers: list[bytes] = []
+        header = {"op": op, "args": wire.encode(args, buffers, on_object=to_ref or _refuse_local)}
+        reply, out = self.handler.handle(*_round_trip(header, buffers))
+        reply, out = _round_trip(reply, out)
+        if reply["ok"]:
+            return wire.decode(reply["value"], out, make_ref)
+        raise StudentCodeError.from_reply(wire.decode(reply["error"], out), doing)
+
+
+def _round_trip(header: Any, buffers: list[bytes]) -> tuple[Any, list[bytes]]:
+    frame = memoryview(wire.dump_frame(header, buffers))
+    pos = 0
+
+    def read_exact(n: int) -> bytes:
+        nonlocal pos
+        pos += n
+        return bytes(frame[pos - n:pos])
+
+    return wire.read_frame(read_exact, 1 << 40)
+
+
+class Session:
+    """Everything the grader does with one submission: workers on demand, handles, deadlines."""
+
+    def __init__(self, root: Path, *, label: str = "submission", limits: Limits | None = None,
+                 timeouts: Timeouts | None = None, python: str | None = None, user: str | None = None,
+                 worker_factory: Callable[..., Any] = Worker, deadline: float | None = None) -> None:
+        self.root = Path(root)
+        self.label = label
+        self.limits = limits or Limits()
+        self.timeouts = timeouts or Timeouts()
+        self.python = python
+        self.user = user
+        self.deadline = deadline if deadline is not None else time.monotonic() + self.timeouts.total
+        self._factory = worker_factory
+        self._worker: Any = None
+        self._generation = 0
+        self._failed_imports: dict[str, SubmissionError] = {}
+        self._output: list[str] = []
+
+    # -- worker lifecycle ---------------------------------------------------------------------
+    @property
+    def worker(self) -> Any:
+        if self._worker is None or not self._worker.alive():
+            self._collect_output()
+            if self._worker is not None:
+                self._worker.stop()
+            self._generation += 1
+            self._worker = self._factory(self.root, limits=self.limits, start_timeout=self._timeout(
+                self.timeouts.start, "starting the worker"), python=self.python, user=self.user)
+        return self._worker
+
+    def restart(self) -> None:
+        """Stop the current worker; the next request starts a fresh one."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._collect_output()
+
+    def close(self) -> None:
+        self.restart()
+        self._worker = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _collect_output(self) -> None:
+        process = getattr(self._worker, "process", None)
+        if process is not None:
+            text = process.output.take(wait=0.5 if not process.alive() else 0.0)
+            if text:
+                self._output.append(text)
+
+    def take_output(self) -> str:
+        """What the submission printed since the last call (bounded: head and tail kept)."""
+        self._collect_output()
+        text, self._output = "".join(self._output), []
+        return text
+
+    def _timeout(self, limit: float, doing: str) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise SubmissionTimeout(f"{doing}: the grading run's time budget ({self.timeouts.total:g} s) ran out")
+        return min(limit, remaining)
+
+    # -- requests -----------------------------------------------------------------------------
+    def _request(self, op: str, args: list, doing: str) -> Any:
+        worker = self.worker
+        generation = self._generation
+
+        def to_ref(obj: Any) -> wire.Ref:
+            if not isinstance(obj, RemoteObject) or obj._session is not self:
+                return _refuse_local(obj)
+            if obj._generation != generation:
+                raise StaleHandle(f"{doing}: {obj._label} lived in a worker that was stopped after an "
+                                  "earlier failure")
+            return obj._ref
+
+        return worker.request(op, args, timeout=self._timeout(self.timeouts.call, doing), doing=doing,
+                              make_ref=lambda ref: RemoteObject(self, ref, generation, _short(ref.type)),
+                              to_ref=to_ref)
+
+    def module(self, name: str) -> RemoteObject:
+        """Import ``name`` in the worker (relative to the submission's root) and return it."""
+        if name in self._failed_imports:
+            raise self._failed_imports[name]
+        try:
+            return self._request("import", [name], f"importing {name}")._relabel(name)
+        except StudentCodeError as exc:
+            if exc.exc_type == "ModuleNotFoundError":
+                exc = type(exc)(f"{exc.message}. Is {name.replace('.', '/')}.py in your submission, "
+                                "at the right place?", exc_type=exc.exc_type, where=exc.where)
+            self._failed_imports[name] = exc
+            raise exc from None
+        except (SubmissionTimeout, WorkerCrashed) as exc:
+            self._failed_imports[name] = exc
+            raise
+
+    def put(self, value: Any) -> RemoteObject:
+        """Send ``value`` to the worker once and keep it there (to time calls without transfers)."""
+        return self._request("put", [value], "sending data to the worker")
+
+    def fetch(self, obj: RemoteObject) -> Any:
+        """The value of a remote object, which must be plain data (a dict of arrays, say)."""
+        return self._request("fetch", [obj], f"reading {obj._label}")
+
+    def seed(self, seed: int) -> None:
+        """Seed ``random`` and ``numpy.random`` in the worker."""
+        self._request("seed", [seed], "seeding the worker")
+
+    def time_call(self, fn: RemoteObject, *args: Any, repeat: int = 5, **kwargs: Any) -> float:
+        """Median wall time of ``fn(*args, **kwargs)`` in seconds, measured here, not in the worker."""
+        fn(*args, **kwargs)  # warm-up: caches, lazy initialization
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn(*args, **kwargs)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+
+def _short(type_name: str) -> str:
+    return type_name.rsplit(".", 1)[-1]
+
+
+class RemoteObject:
+    """A handle on an object in the worker; attribute access, items and calls go over the wire."""
+
+    __slots__ = ("_session", "_ref", "_generation", "_label")
+
+    def __init__(self, session: Session, ref: wire.Ref, generation: int, label: str) -> None:
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_ref", ref)
+        object.__setattr__(self, "_generation", generation)
+        object.__setattr__(self, "_label", label)
+
+    def _relabel(self, label: str) -> RemoteObject:
+        object.__setattr__(self, "_label", label)
+        return self
+
+    def _sub(self, value: Any, label: str) -> Any:
+        return value._relabel(label) if isinstance(value, RemoteObject) else value
+
+    @property
+    def remote_type(self) -> str:
+        """The qualified name of the object's type in the worker (as the worker reports it)."""
+        return self._ref.type
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # keep numpy, copy and pickle from probing the worker
+        label = name if self._ref.type == "builtins.module" else f"{self._label}.{name}"
+        return self._sub(self._session._request("getattr", [self, name], f"reading {label}"), label)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._session._request("setattr", [self, name, value], f"setting {self._label}.{name}")
+
+    def __getitem__(self, key: Any) -> Any:
+        label = f"{self._label}[{key!r}]"
+        return self._sub(self._session._request("getitem", [self, key], f"reading {label}"), label)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._session._request("setitem", [self, key, value], f"setting {self._label}[{key!r}]")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._session._request("call", [self, list(args), kwargs], self._label)
+
+    def __repr__(self) -> str:
+        return f"<remote {self._ref.type} {self._label}>"

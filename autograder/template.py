@@ -1,0 +1,85 @@
+"""The student template, generated from the reference: solution regions become stubs.
+
+In a reference file, lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the student's
+to write. The template replaces each region with ``raise NotImplementedError("YOUR CODE HERE")``
+at the marker's indentation; ``# BEGIN SOLUTION: <stub>`` uses ``<stub>`` as the replacement line
+instead (for example ``# BEGIN SOLUTION: best_k = None``). Everything else is copied as it is.
+Templates are never edited by hand: ``autograder template ID --check`` fails when one is stale.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import AssignmentError
+from .submission import IGNORED
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<stub>.+))?\s*$")
+END = re.compile(r"^[ \t]*# END SOLUTION\s*$")
+DEFAULT_STUB = 'raise NotImplementedError("YOUR CODE HERE")'
+
+
+def strip_solutions(text: str, name: str = "<text>") -> str:
+    """``text`` with every solution region replaced by its stub."""
+    out: list[str] = []
+    region: int | None = None
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        begin = BEGIN.match(line.rstrip("\n"))
+        if begin:
+            if region is not None:
+                raise AssignmentError(f"{name}:{number}: BEGIN SOLUTION inside the region opened at line {region}")
+            region = number
+            out.append(f"{begin['indent']}{begin['stub'] or DEFAULT_STUB}\n")
+        elif END.match(line.rstrip("\n")):
+            if region is None:
+                raise AssignmentError(f"{name}:{number}: END SOLUTION without BEGIN SOLUTION")
+            region = None
+        elif region is None:
+            out.append(line)
+    if region is not None:
+        raise AssignmentError(f"{name}:{region}: BEGIN SOLUTION is never closed")
+    return "".join(out)
+
+
+def generate(reference: Path, dest: Path) -> list[Path]:
+    """Write the template of ``reference`` to ``dest`` (replaced); return the files with regions."""
+    reference, dest = Path(reference), Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    stubbed = []
+    for path in sorted(reference.rglob("*")):
+        relative = path.relative_to(reference)
+        if any(part in IGNORED for part in relative.parts) or not path.is_file():
+            continue
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".py":
+            text = path.read_text()
+            stripped = strip_solutions(text, str(relative))
+            if stripped != text:
+                stubbed.append(relative)
+            target.write_text(stripped)
+        else:
+            shutil.copyfile(path, target)
+    return stubbed
+
+
+def stale_files(reference: Path, template: Path) -> list[str]:
+    """Files where ``template`` differs from what ``generate`` would write now."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "template"
+        generate(reference, fresh)
+        return sorted(_diff(filecmp.dircmp(fresh, template), Path()))
+
+
+def _diff(cmp: filecmp.dircmp, prefix: Path) -> list[str]:
+    names = [str(prefix / n) for n in cmp.left_only + cmp.right_only + cmp.funny_files]
+    names += [str(prefix / n) for n in filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)[1]]
+    for sub, child in cmp.subdirs.items():
+        if sub not in IGNORED:
+            names += _diff(child, prefix / sub)
+    return [n for n in names if not any(part in IGNORED for part in Path(n).parts)]

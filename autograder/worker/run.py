@@ -1,0 +1,203 @@
+"""The worker: the only process that runs submission code.
+
+Started by the grader as ``python -I run.py --fd N --root DIR [--limits JSON]``. It applies its
+resource limits first, then serves requests from the grader over the socket on fd N, one at a time:
+import a module, get or set an attribute or item, call something, fetch a value. Results go back as
+plain data (see ``wire.py``); anything else stays here and is named by a handle. The worker never
+sees expected values: it only runs what it is asked to and reports what came out.
+
+This file is run as a script and loads ``wire.py`` by path, so it imports nothing of the grader.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import random
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+MAX_REQUEST_BYTES = 1 << 31
+
+
+def _load_wire():
+    spec = importlib.util.spec_from_file_location("_autograder_wire", Path(__file__).with_name("wire.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+wire = _load_wire()
+
+
+def apply_limits(limits: dict) -> None:
+    """Set soft and hard resource limits; the submission cannot raise them again."""
+    import resource
+
+    names = {
+        "address_space": resource.RLIMIT_AS,
+        "cpu_seconds": resource.RLIMIT_CPU,
+        "processes": resource.RLIMIT_NPROC,
+        "open_files": resource.RLIMIT_NOFILE,
+        "file_size": resource.RLIMIT_FSIZE,
+        "core": resource.RLIMIT_CORE,
+    }
+    for key, value in limits.items():
+        if key in names and value is not None:
+            resource.setrlimit(names[key], (value, value))
+
+
+class Handler:
+    """Executes grader requests against the submission, keeping non-plain results as handles."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+        if self.root not in sys.path:
+            sys.path.insert(0, self.root)
+
+    # -- handles ------------------------------------------------------------------------------
+    def _keep(self, obj: Any) -> Any:
+        ref_id = self.next_id
+        self.next_id += 1
+        self.objects[ref_id] = obj
+        kind = type(obj)
+        return wire.Ref(ref_id, f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}")
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, wire.Ref):
+            if value.id not in self.objects:
+                raise LookupError(f"unknown handle {value.id}")
+            return self.objects[value.id]
+        if type(value) is list:
+            return [self._resolve(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self._resolve(v) for v in value)
+        if type(value) is dict:
+            return {k: self._resolve(v) for k, v in value.items()}
+        return value
+
+    def _by_value_or_handle(self, value: Any, buffers: list) -> Any:
+        if wire.is_leaf(value):
+            return wire.encode(value, buffers)
+        return wire.encode(self._keep(value), buffers)
+
+    # -- requests -----------------------------------------------------------------------------
+    def handle(self, request: dict, buffers: list) -> tuple[Any, list]:
+        """Run one request; return (reply header, reply buffers). Never raises."""
+        out: list = []
+        try:
+            op = request.get("op") if type(request) is dict else None
+            method = getattr(self, f"op_{op}", None) if type(op) is str else None
+            if method is None:
+                raise ValueError(f"unknown request {op!r}")
+            args = self._resolve(wire.decode(request.get("args", []), buffers))
+            return {"ok": True, "value": method(*args, out=out)}, out
+        except BaseException as exc:  # noqa: BLE001 - sys.exit() in submission code is a result too
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"ok": False, "error": wire.encode(self._describe(exc), [])}, []
+
+    def _describe(self, exc: BaseException) -> dict:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root)]
+        return {
+            "type": type(exc).__name__,
+            "message": _safe_str(exc)[:4000],
+            "traceback": "".join(traceback.format_list(frames[-8:]))[-8000:],
+            "where": [[os.path.relpath(f.filename, self.root), f.lineno, f.name] for f in frames[-1:]],
+        }
+
+    def op_hello(self, *, out: list) -> Any:
+        return wire.encode({"pid": os.getpid(), "python": sys.version.split()[0],
+                            "uid": os.getuid() if hasattr(os, "getuid") else -1}, out)
+
+    def op_import(self, name: str, *, out: list) -> Any:
+        return wire.encode(self._keep(importlib.import_module(name)), out)
+
+    def op_getattr(self, target: Any, name: str, *, out: list) -> Any:
+        return self._by_value_or_handle(getattr(target, name), out)
+
+    def op_setattr(self, target: Any, name: str, value: Any, *, out: list) -> Any:
+        setattr(target, name, value)
+        return wire.encode(None, out)
+
+    def op_getitem(self, target: Any, key: Any, *, out: list) -> Any:
+        return self._by_value_or_handle(target[key], out)
+
+    def op_setitem(self, target: Any, key: Any, value: Any, *, out: list) -> Any:
+        target[key] = value
+        return wire.encode(None, out)
+
+    def op_call(self, target: Any, args: list, kwargs: dict, *, out: list) -> Any:
+        result = target(*args, **kwargs)
+        mark = len(out)
+        try:
+            return wire.encode(result, out)
+        except wire.NotPlain:
+            del out[mark:]
+            return wire.encode(result, out, on_object=self._keep)
+
+    def op_fetch(self, target: Any, *, out: list) -> Any:
+        return wire.encode(target, out)
+
+    def op_put(self, value: Any, *, out: list) -> Any:
+        return wire.encode(self._keep(value), out)
+
+    def op_hasattr(self, target: Any, name: str, *, out: list) -> Any:
+        return hasattr(target, name)
+
+    def op_seed(self, seed: int, *, out: list) -> Any:
+        random.seed(seed)
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed(seed)
+        return wire.encode(None, out)
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        return f"<{type(exc).__name__}>"
+
+
+def serve(sock: socket.socket, handler: Handler) -> None:
+    reader = sock.makefile("rb")
+
+    def read_exact(n: int) -> bytes:
+        data = reader.read(n)
+        if data is None or len(data) != n:
+            raise EOFError
+        return data
+
+    while True:
+        try:
+            request, buffers = wire.read_frame(read_exact, MAX_REQUEST_BYTES)
+        except EOFError:
+            return
+        reply, out = handler.handle(request, buffers)
+        try:
+            frame = wire.dump_frame(reply, out)
+        except (TypeError, ValueError) as exc:
+            error = {"type": "WireError", "message": str(exc), "traceback": "", "where": []}
+            frame = wire.dump_frame({"ok": False, "error": wire.encode(error, [])}, [])
+        sock.sendall(frame)
+
+
+def main(argv: list[str]) -> None:
+    fd = int(argv[argv.index("--fd") + 1])
+    root = argv[argv.index("--root") + 1]
+    limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else {}
+    apply_limits(limits)
+    sock = socket.socket(fileno=fd)
+    os.chdir(root)
+    serve(sock, Handler(root))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
