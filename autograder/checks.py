@@ -71,7 +71,7 @@ def assert_finite(actual: Any, name: str) -> np.ndarray:
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise GradingFailure(f"{name}: {int(bad.sum())} of {array.size} values are NaN or infinite "
-                             f"(first at index {index}: {array[index]!r}); is something overflowing?")
+                             f"(first at index {index}: {array[index].item()!r}); is something overflowing?")
     return array
 
 

@@ -51,7 +51,7 @@ class FixtureWriter:
         array = np.asarray(value)
         if array.dtype.kind not in "biufc":
             raise FixtureError(f"fixture {name!r} is not numeric (dtype {array.dtype})")
-        self.arrays[name] = np.ascontiguousarray(array)
+        self.arrays[name] = np.array(array, order="C")  # not ascontiguousarray: it turns 0-d into (1,)
 
     def threshold(self, name: str, value: float, *, data: Iterable[np.ndarray], reference: float,
                   how: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,9 +42,31 @@ class GradeReport:
 def pytest_args(assignment: Assignment, *extra: str) -> list[str]:
     """How the grader runs an assignment's tests: its own config, none of the project's."""
     return [str(assignment.tests_dir), "-c", os.devnull,
-            "--rootdir", str(assignment.tests_dir), "-o", "python_files=grade_*.py",
+            "--rootdir", str(assignment.tests_dir), "--confcutdir", str(assignment.tests_dir),
+            "-o", "python_files=grade_*.py",
             "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise", "--import-mode=importlib",
             "-W", "ignore::pytest.PytestConfigWarning", *extra]
+
+
+def _run_pytest(assignment: Assignment, plugin: GradingPlugin, *extra: str) -> int | pytest.ExitCode:
+    try:
+        return pytest.main(pytest_args(assignment, *extra), plugins=[plugin])
+    finally:
+        _forget_test_modules(assignment.tests_dir)
+
+
+def _forget_test_modules(tests_dir: Path) -> None:
+    """Drop the modules pytest imported from ``tests_dir`` (grading tests, conftest, helpers).
+
+    With ``--import-mode=importlib`` pytest reuses a module already in ``sys.modules`` under the
+    same name, so without this a later run in this process (another assignment with a
+    ``grade_layers.py`` too, or an edited test) would silently run the old module's tests.
+    """
+    base = os.path.join(os.path.realpath(tests_dir), "")
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.realpath(file).startswith(base):
+            del sys.modules[name]
 
 
 def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestInfo]:
@@ -52,7 +75,7 @@ def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestI
         context = GradingContext(assignment, Session(Path(tmp)), lambda: Session(Path(tmp)),
                                  visible_only=visible_only)
         plugin = GradingPlugin(context)
-        code = pytest.main(pytest_args(assignment, "--collect-only", "-q"), plugins=[plugin])
+        code = _run_pytest(assignment, plugin, "--collect-only")  # no -q: the terminal plugin is off
         if context.errors or code not in (0, 5):
             raise HarnessError("could not collect the grading tests:\n" + "\n".join(context.errors))
         return plugin.collected
@@ -93,7 +116,7 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
                              visible_only=visible_only, on_result=on_result)
     plugin = GradingPlugin(context)
     try:
-        code = pytest.main(pytest_args(assignment), plugins=[plugin])
+        code = _run_pytest(assignment, plugin)
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             context.errors.append(f"pytest ended with {code!r}")
     finally:
@@ -108,6 +131,8 @@ def _all_failed(assignment: Assignment, message: str, visible_only: bool,
                 on_result: Callable[[TestResult], None] | None) -> GradeReport:
     tests = []
     for info in collect(assignment, visible_only=visible_only):
+        if info.leaderboard and not info.weight:
+            continue  # a leaderboard column, not a test (as GradingPlugin._record treats it)
         result = TestResult(name=info.name, number=info.number, max_score=info.weight, score=0.0,
                             output=message, visibility=info.visibility, tags=info.tags, status="failed")
         tests.append(result)

@@ -1,0 +1,1 @@
+"""A small numpy neural-network package (CS189 HW6): layers, losses, models, training."""

@@ -1,0 +1,248 @@
+"""2.x FullyConnected, 4.x Conv2D and 5.x Pool2D: values against the reference's, the grader's finite
+differences, and vectorization (no Python loop over the examples of a batch).
+
+Layers get their parameters from the fixtures, never from the submission's initializer (tested
+on its own in 2.1), and use the provided activations (linear, tanh), never the student's own.
+"""
+
+import hw6_helpers as h
+import numpy as np
+
+from autograder import checks
+from autograder.decorators import number, visibility, weight
+
+
+# -- 2.x FullyConnected -----------------------------------------------------------------------------------
+def fc_forward_backward(submission, fixtures):
+    """A FullyConnected layer with the fixtures' W, b after forward(X) and backward(dLdY); and dX."""
+    layer = h.fc_layer(submission, fixtures["fc_W"], fixtures["fc_b"], h.FC_CASE["activation"])
+    layer.forward(fixtures["fc_X"])
+    return layer, layer.backward(fixtures["fc_dLdY"])
+
+
+@weight(1)
+@number("2.1")
+@visibility("visible")
+def test_fc_init_parameters(submission, fixtures):
+    """FullyConnected._init_parameters: shapes, zero bias, Xavier-uniform weights"""
+    spec = fixtures.meta["fc_init"]
+    n_in, n_out, limit = spec["n_in"], spec["n_out"], spec["limit"]
+    submission.seed(spec["seed"])
+    layer = h.module(submission, "layers").FullyConnected(n_out=n_out, activation=spec["activation"])
+    layer._init_parameters((10, n_in))
+    where = f"after _init_parameters((10, {n_in})) with n_out={n_out}"
+    params, grads = submission.fetch(layer.parameters), submission.fetch(layer.gradients)
+    for label, table in (("parameters", params), ("gradients", grads)):
+        checks.assert_true(isinstance(table, dict) and {"W", "b"} <= set(table),
+                           f"{where}: {label} should have the keys 'W' and 'b', got {table!r:.200}")
+    W = checks.assert_shape(params["W"], (n_in, n_out), f'{where}: parameters["W"]')
+    checks.assert_dtype(W, "f", f'{where}: parameters["W"]')
+    h.assert_array(params["b"], np.zeros((1, n_out)), f'{where}: parameters["b"] (zeros)')
+    h.assert_array(grads["W"], np.zeros((n_in, n_out)), f'{where}: gradients["W"] (zeros)')
+    h.assert_array(grads["b"], np.zeros((1, n_out)), f'{where}: gradients["b"] (zeros)')
+    checks.assert_true(np.abs(W).max() <= limit,
+                       f'{where}: parameters["W"] has values up to {np.abs(W).max():.4g} in absolute value, '
+                       f"outside the Xavier-uniform range +-{limit:.4g}; use self.init_weights")
+    checks.assert_true(abs(W.mean()) <= spec["mean_atol"] and
+                       abs(W.var() - spec["variance"]) <= spec["variance_rtol"] * spec["variance"],
+                       f'{where}: parameters["W"] has mean {W.mean():.3g} and variance {W.var():.4g}; '
+                       f"Xavier-uniform weights have mean 0 and variance {spec['variance']:.4g}")
+
+
+@weight(2)
+@number("2.2")
+@visibility("visible")
+def test_fc_forward(submission, fixtures):
+    """FullyConnected forward"""
+    layer = h.fc_layer(submission, fixtures["fc_W"], fixtures["fc_b"], h.FC_CASE["activation"])
+    h.assert_array(layer.forward(fixtures["fc_X"]), fixtures["fc_out"], "FullyConnected.forward(X)")
+
+
+@weight(2)
+@number("2.3")
+@visibility("visible")
+def test_fc_backward_dx(submission, fixtures):
+    """FullyConnected backward: dL/dX"""
+    _, dX = fc_forward_backward(submission, fixtures)
+    h.assert_array(dX, fixtures["fc_dX"], "FullyConnected.backward(dLdY) (= dL/dX)")
+
+
+@weight(2)
+@number("2.4")
+@visibility("visible")
+def test_fc_backward_dw(submission, fixtures):
+    """FullyConnected backward: dL/dW"""
+    layer, _ = fc_forward_backward(submission, fixtures)
+    h.assert_array(layer.gradients["W"], fixtures["fc_dW"], 'FullyConnected gradients["W"] after backward')
+
+
+@weight(1)
+@number("2.5")
+@visibility("visible")
+def test_fc_backward_db(submission, fixtures):
+    """FullyConnected backward: dL/db"""
+    layer, _ = fc_forward_backward(submission, fixtures)
+    h.assert_array(layer.gradients["b"], fixtures["fc_db"], 'FullyConnected gradients["b"] after backward')
+
+
+@weight(2)
+@number("2.6")
+@visibility("visible")
+def test_fc_gradient_check(submission, fixtures):
+    """FullyConnected backward agrees with finite differences"""
+    W, b = fixtures["fc_gc_W"], fixtures["fc_gc_b"]
+    layer = h.fc_layer(submission, W, b, "tanh")
+    h.check_layer_gradients(layer, fixtures["fc_gc_X"], fixtures["fc_gc_G"], {"W": W, "b": b}, "FullyConnected")
+
+
+@weight(2)
+@number("2.7")
+@visibility("visible")
+def test_fc_vectorized(submission, reference):
+    """FullyConnected is vectorized (no loop over the examples of a batch)"""
+    h.assert_no_batch_loops(submission, "FullyConnected")
+    X, dLdY, params = h.speed_inputs("fc")
+    activation = h.SPEED["fc"]["activation"]
+    h.assert_as_fast_as_reference(submission, reference, lambda s: h.fc_layer(s, params["W"], params["b"], activation),
+                                  X, dLdY, "FullyConnected", f"X of shape {X.shape}")
+
+
+# -- 4.x Conv2D -----------------------------------------------------------------------------------------------
+def conv_case(submission, fixtures, name):
+    """The Conv2D layer of the case ``name`` with the fixtures' W, b; and the case's description."""
+    case, p = h.CONV_CASES[name], f"conv_{name}_"
+    return h.conv_layer(submission, case, fixtures[p + "W"], fixtures[p + "b"]), h.describe(case)
+
+
+def check_conv_forward(submission, fixtures, names):
+    for name in names:
+        layer, described = conv_case(submission, fixtures, name)
+        out = layer.forward(fixtures[f"conv_{name}_X"])
+        h.assert_array(out, fixtures[f"conv_{name}_out"], f"Conv2D.forward(X) with {described}")
+
+
+def conv_backward(submission, fixtures, name):
+    layer, described = conv_case(submission, fixtures, name)
+    layer.forward(fixtures[f"conv_{name}_X"])
+    return layer, layer.backward(fixtures[f"conv_{name}_dLdY"]), described
+
+
+@weight(3)
+@number("4.1")
+@visibility("visible")
+def test_conv_forward_same(submission, fixtures):
+    """Conv2D forward, "same" padding, stride 1"""
+    check_conv_forward(submission, fixtures, h.CONV_SAME)
+
+
+@weight(3)
+@number("4.2")
+@visibility("after_due_date")
+def test_conv_forward_valid_stride2(submission, fixtures):
+    """Conv2D forward, "valid" padding, stride 2, several shapes"""
+    check_conv_forward(submission, fixtures, h.CONV_VALID)
+
+
+@weight(3)
+@number("4.3")
+@visibility("visible")
+def test_conv_backward_dx(submission, fixtures):
+    """Conv2D backward: dL/dX"""
+    for name in h.CONV_BACKWARD:
+        _, dX, described = conv_backward(submission, fixtures, name)
+        h.assert_array(dX, fixtures[f"conv_{name}_dX"], f"Conv2D.backward(dLdY) (= dL/dX) with {described}")
+
+
+@weight(3)
+@number("4.4")
+@visibility("visible")
+def test_conv_backward_dw_db(submission, fixtures):
+    """Conv2D backward: dL/dW and dL/db"""
+    for name in h.CONV_BACKWARD:
+        layer, _, described = conv_backward(submission, fixtures, name)
+        for param in ("W", "b"):
+            h.assert_array(layer.gradients[param], fixtures[f"conv_{name}_d{param}"],
+                           f'Conv2D gradients["{param}"] after backward, with {described}')
+
+
+@weight(3)
+@number("4.5")
+@visibility("visible")
+def test_conv_gradient_check(submission, fixtures):
+    """Conv2D backward agrees with finite differences"""
+    for name, case in h.CONV_GRADCHECK.items():
+        p = f"conv_gc_{name}_"
+        W, b = fixtures[p + "W"], fixtures[p + "b"]
+        layer = h.conv_layer(submission, case, W, b)
+        h.check_layer_gradients(layer, fixtures[p + "X"], fixtures[p + "G"], {"W": W, "b": b},
+                                f"Conv2D with {h.describe(case)}")
+
+
+@weight(3)
+@number("4.6")
+@visibility("visible")
+def test_conv_vectorized(submission, reference):
+    """Conv2D is vectorized (no loop over the examples of a batch)"""
+    h.assert_no_batch_loops(submission, "Conv2D")
+    X, dLdY, params = h.speed_inputs("conv")
+    case = h.SPEED["conv"]
+    h.assert_as_fast_as_reference(submission, reference, lambda s: h.conv_layer(s, case, params["W"], params["b"]),
+                                  X, dLdY, "Conv2D", h.describe(case))
+
+
+# -- 5.x Pool2D -------------------------------------------------------------------------------------------------
+def check_pool(submission, fixtures, mode, backward):
+    for name, case in h.POOL_CASES.items():
+        layer, p = h.pool_layer(submission, case, mode), f"pool_{name}_"
+        described = f"Pool2D(mode={mode!r}) with {h.describe(case)}"
+        out = layer.forward(fixtures[p + "X"])
+        if backward:
+            h.assert_array(layer.backward(fixtures[p + "dLdY"]), fixtures[f"{p}{mode}_dX"],
+                           f"{described}: backward(dLdY) (= dL/dX)")
+        else:
+            h.assert_array(out, fixtures[f"{p}{mode}_out"], f"{described}: forward(X)")
+
+
+@weight(2)
+@number("5.1")
+@visibility("visible")
+def test_max_pool_forward(submission, fixtures):
+    """Pool2D max forward (stride equal to and smaller than the kernel)"""
+    check_pool(submission, fixtures, "max", backward=False)
+
+
+@weight(2)
+@number("5.2")
+@visibility("visible")
+def test_max_pool_backward(submission, fixtures):
+    """Pool2D max backward"""
+    check_pool(submission, fixtures, "max", backward=True)
+
+
+@weight(2)
+@number("5.3")
+@visibility("visible")
+def test_average_pool_forward(submission, fixtures):
+    """Pool2D average forward (stride equal to and smaller than the kernel)"""
+    check_pool(submission, fixtures, "average", backward=False)
+
+
+@weight(2)
+@number("5.4")
+@visibility("visible")
+def test_average_pool_backward(submission, fixtures):
+    """Pool2D average backward"""
+    check_pool(submission, fixtures, "average", backward=True)
+
+
+@weight(2)
+@number("5.5")
+@visibility("visible")
+def test_pool_vectorized(submission, reference):
+    """Pool2D is vectorized (no loop over the examples of a batch)"""
+    h.assert_no_batch_loops(submission, "Pool2D")
+    X, dLdY, _ = h.speed_inputs("pool")
+    case = h.SPEED["pool"]
+    for mode in ("max", "average"):
+        h.assert_as_fast_as_reference(submission, reference, lambda s, mode=mode: h.pool_layer(s, case, mode),
+                                      X, dLdY, f"Pool2D(mode={mode!r})", h.describe(case))

@@ -1,0 +1,72 @@
+"""6.x NeuralNetwork: forward, backward and predict of a small two-layer network with parameters set
+by the grader, and training on Iris driven by the grader (the test labels never reach the worker).
+
+The network is fully connected: ReLU hidden layer, softmax output, cross-entropy loss, so these
+tests also rely on FullyConnected, ReLU, SoftMax and CrossEntropy.
+"""
+
+import hw6_helpers as h
+
+from autograder import checks
+from autograder.decorators import number, visibility, weight
+
+
+def fixture_network(submission, fixtures):
+    params = [{"W": fixtures[f"net_W{i}"], "b": fixtures[f"net_b{i}"]} for i in range(len(h.NETWORK_LAYERS))]
+    return h.network(submission, params)
+
+
+@weight(2)
+@number("6.1")
+@visibility("visible")
+def test_network_forward(submission, fixtures):
+    """NeuralNetwork forward"""
+    model = fixture_network(submission, fixtures)
+    h.assert_array(model.forward(fixtures["net_X"]), fixtures["net_out"], "NeuralNetwork.forward(X)")
+
+
+@weight(3)
+@number("6.2")
+@visibility("visible")
+def test_network_backward(submission, fixtures):
+    """NeuralNetwork backward: the loss and every layer's gradients"""
+    model = fixture_network(submission, fixtures)
+    X = fixtures["net_X"]
+    for i in range(len(h.NETWORK_LAYERS)):  # the layers' own forward passes fill their caches,
+        X = model.layers[i].forward(X)      # so that this test does not rely on NeuralNetwork.forward
+    loss = model.backward(fixtures["net_Y"], fixtures["net_out"])
+    h.assert_scalar(loss, fixtures["net_loss"], "NeuralNetwork.backward(Y, Y_hat) (the loss it returns)")
+    for i in range(len(h.NETWORK_LAYERS)):
+        layer = model.layers[i]
+        for param in ("W", "b"):
+            h.assert_array(layer.gradients[param], fixtures[f"net_d{param}{i}"],
+                           f'layer {i} gradients["{param}"] after NeuralNetwork.backward')
+
+
+@weight(2)
+@number("6.3")
+@visibility("visible")
+def test_network_predict(submission, fixtures):
+    """NeuralNetwork predict"""
+    model = fixture_network(submission, fixtures)
+    result = model.predict(fixtures["net_X"], fixtures["net_Y"])
+    checks.assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
+                       f"NeuralNetwork.predict(X, Y) should return a pair (Y_hat, loss), got {result!r:.200}")
+    h.assert_array(result[0], fixtures["net_predict_out"], "NeuralNetwork.predict(X, Y)[0] (predictions)")
+    h.assert_scalar(result[1], fixtures["net_predict_loss"], "NeuralNetwork.predict(X, Y)[1] (loss)")
+
+
+@weight(3)
+@number("6.4")
+@visibility("visible")
+def test_iris_accuracy(submission, fixtures):
+    """Two-layer network trained on Iris reaches the target test accuracy"""
+    arrays = {name: fixtures[name] for name in h.IRIS_ARRAYS}
+    target = fixtures.threshold("iris_accuracy", data=[arrays[name] for name in h.IRIS_ARRAYS])
+    accuracy = h.iris_accuracy(submission, arrays)
+    setup = fixtures.meta["iris"]
+    checks.assert_true(
+        accuracy >= target,
+        f"test accuracy {accuracy:.3f} is below the target {target:.3f} after training a {setup['hidden']}-unit "
+        f"ReLU / softmax network for {setup['epochs']} epochs (SGD, lr {setup['lr']}, momentum "
+        f"{setup['momentum']}, minibatches of {setup['batch_size']}) on {setup['n_train']} Iris flowers")

@@ -1,0 +1,304 @@
+"""What hw6's grading tests and make_fixtures.py share: test cases, layer set-up, checks, Iris training.
+
+Loaded by path under this unique name (conftest.py for the tests, make_fixtures.py for the
+generator), since pytest's importlib mode does not put this folder on ``sys.path``.
+
+Everything here drives a ``Session`` (the submission's or the reference's) the same way, so the
+fixtures are produced by exactly the code path that grades. Layers get their parameters from the
+grader (never from the submission's initializer) except in the initialization test itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograder import checks, codecheck, gradcheck
+from autograder.session import RemoteObject, Session
+
+__tracebackhide__ = True
+
+# -- test cases (shapes are NHWC; "activation" names a provided activation, so that layer tests
+#    do not depend on the student's own activations) -----------------------------------------------
+CONV_CASES: dict[str, dict[str, Any]] = {
+    # 4.1: "same" padding, stride 1
+    "same_square": dict(x_shape=(2, 5, 6, 3), kernel=(3, 3), n_out=4, stride=1, pad="same", activation="tanh"),
+    "same_rect": dict(x_shape=(2, 6, 7, 2), kernel=(3, 5), n_out=3, stride=1, pad="same", activation="linear"),
+    # 4.2: "valid" padding, stride 2 (the last row / column of valid_odd is never covered)
+    "valid_odd": dict(x_shape=(3, 8, 7, 2), kernel=(3, 3), n_out=3, stride=2, pad="valid", activation="linear"),
+    "valid_rect": dict(x_shape=(2, 8, 6, 1), kernel=(2, 4), n_out=2, stride=2, pad="valid", activation="tanh"),
+    "valid_wide": dict(x_shape=(1, 9, 9, 4), kernel=(5, 3), n_out=5, stride=2, pad="valid", activation="linear"),
+}
+CONV_SAME = ("same_square", "same_rect")
+CONV_VALID = ("valid_odd", "valid_rect", "valid_wide")
+CONV_BACKWARD = ("same_square", "same_rect", "valid_odd")
+# 4.5: finite differences on small inputs (every input element costs two forward calls)
+CONV_GRADCHECK: dict[str, dict[str, Any]] = {
+    "same": dict(x_shape=(2, 4, 4, 2), kernel=(3, 3), n_out=2, stride=1, pad="same", activation="tanh"),
+    "valid_stride2": dict(x_shape=(1, 5, 6, 2), kernel=(3, 2), n_out=2, stride=2, pad="valid", activation="tanh"),
+}
+
+POOL_CASES: dict[str, dict[str, Any]] = {
+    "stride_eq_kernel": dict(x_shape=(2, 6, 6, 3), kernel=(2, 2), stride=2),
+    "overlapping": dict(x_shape=(2, 5, 5, 2), kernel=(3, 3), stride=1),
+    "rect_overlapping": dict(x_shape=(2, 7, 8, 2), kernel=(2, 3), stride=2),
+}
+
+FC_CASE = dict(batch=6, n_in=5, n_out=4, activation="tanh")
+FC_INIT = dict(n_in=200, n_out=300, activation="relu", seed=6)
+
+NETWORK_LAYERS = [
+    {"name": "fully_connected", "n_out": 5, "activation": "relu"},
+    {"name": "fully_connected", "n_out": 3, "activation": "softmax"},
+]
+NETWORK_BATCH, NETWORK_IN = 6, 4
+
+# Vectorization: many examples, tiny spatial size, so that a Python loop over the examples
+# dominates the run time while any batched implementation stays cheap.
+SPEED = dict(
+    fc=dict(x_shape=(20000, 8), n_out=4, activation="tanh"),
+    conv=dict(x_shape=(3000, 2, 2, 2), kernel=(3, 3), n_out=2, stride=1, pad="same", activation="linear"),
+    pool=dict(x_shape=(2000, 4, 4, 2), kernel=(2, 2), stride=2),
+)
+MAX_RATIO = 6.0   # at most this many times the reference's time ...
+FLOOR_S = 0.02    # ... unless faster than this anyway (timer noise)
+TIMING_ROUNDS = 3
+
+RTOL, ATOL = 1e-6, 1e-8
+
+
+def module(session: Session, name: str) -> RemoteObject:
+    """The submission's (or reference's) ``neural_networks.<name>`` module."""
+    return session.module(f"neural_networks.{name}")
+
+
+def layers_path(session: Session) -> Path:
+    return session.root / "neural_networks" / "layers.py"
+
+
+# -- layers with parameters chosen by the grader ------------------------------------------------------
+def set_parameters(layer: RemoteObject, params: dict[str, np.ndarray]) -> None:
+    """Give ``layer`` exactly ``params`` (W, b), zero gradients and an empty cache.
+
+    Sets ``n_in`` too, so that ``forward`` does not call the submission's ``_init_parameters``.
+    """
+    layer.n_in = int(params["W"].shape[-2])
+    layer.parameters = dict(params)
+    layer.gradients = {name: np.zeros_like(value) for name, value in params.items()}
+    layer.cache = {}
+
+
+def fc_layer(session: Session, W: np.ndarray, b: np.ndarray, activation: str) -> RemoteObject:
+    layer = module(session, "layers").FullyConnected(n_out=int(W.shape[1]), activation=activation)
+    set_parameters(layer, {"W": W, "b": b})
+    return layer
+
+
+def conv_layer(session: Session, case: dict[str, Any], W: np.ndarray, b: np.ndarray) -> RemoteObject:
+    layer = module(session, "layers").Conv2D(
+        n_out=case["n_out"], kernel_shape=case["kernel"], activation=case["activation"],
+        stride=case["stride"], pad=case["pad"])
+    set_parameters(layer, {"W": W, "b": b})
+    return layer
+
+
+def pool_layer(session: Session, case: dict[str, Any], mode: str) -> RemoteObject:
+    return module(session, "layers").Pool2D(kernel_shape=case["kernel"], mode=mode, stride=case["stride"])
+
+
+def conv_params(rng: np.random.Generator, case: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Random W (kh, kw, c_in, c_out) and a non-zero b (1, c_out) for a conv case."""
+    kh, kw = case["kernel"]
+    c_in = case["x_shape"][3]
+    W = rng.normal(0.0, 1.0 / np.sqrt(kh * kw * c_in), size=(kh, kw, c_in, case["n_out"]))
+    return W, rng.normal(0.0, 0.5, size=(1, case["n_out"]))
+
+
+def conv_output_shape(case: dict[str, Any]) -> tuple[int, int, int, int]:
+    n, rows, cols, _ = case["x_shape"]
+    (kh, kw), s = case["kernel"], case["stride"]
+    ph, pw = ((kh - 1) // 2, (kw - 1) // 2) if case["pad"] == "same" else (0, 0)
+    return (n, (rows + 2 * ph - kh) // s + 1, (cols + 2 * pw - kw) // s + 1, case["n_out"])
+
+
+def describe(case: dict[str, Any]) -> str:
+    """The case as a student reads it in a failure message."""
+    parts = [f"X of shape {tuple(case['x_shape'])}", f"kernel_shape={tuple(case['kernel'])}",
+             f"stride={case['stride']}"]
+    if "pad" in case:
+        parts += [f"pad={case['pad']!r}", f"n_out={case['n_out']}", f"activation={case['activation']!r}"]
+    return ", ".join(parts)
+
+
+def pool_output_shape(case: dict[str, Any]) -> tuple[int, int, int, int]:
+    n, rows, cols, channels = case["x_shape"]
+    (kh, kw), s = case["kernel"], case["stride"]
+    return (n, (rows - kh) // s + 1, (cols - kw) // s + 1, channels)
+
+
+# -- checks ---------------------------------------------------------------------------------------------
+def assert_array(actual: Any, expected: np.ndarray, name: str) -> None:
+    """Shape, float dtype, then values within the assignment's tolerances."""
+    checks.assert_shape(actual, np.shape(expected), name)
+    checks.assert_dtype(actual, "f", name)
+    checks.assert_close(actual, expected, name, rtol=RTOL, atol=ATOL)
+
+
+def assert_scalar(actual: Any, expected: float, name: str) -> None:
+    """A single number (a float or a 0-d array) close to ``expected``."""
+    value = checks.as_array(actual, name)
+    checks.assert_true(value.shape == (), f"{name}: expected a single number, got an array of shape {value.shape}")
+    checks.assert_close(value, np.asarray(expected, dtype=np.float64), name, rtol=RTOL, atol=ATOL)
+
+
+def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, params: dict[str, np.ndarray],
+                          what: str) -> None:
+    """Compare ``layer``'s backward pass with the grader's central differences of sum(forward(X) * G).
+
+    The analytic gradients come from one forward/backward; every finite difference is a separate
+    forward call with a perturbed X or parameter, so backward cannot pass by agreeing with itself.
+    """
+    out_shape = G.shape
+
+    def objective(out: Any) -> float:
+        return float(np.sum(checks.assert_shape(out, out_shape, f"{what}.forward") * G))
+
+    layer.forward(X)
+    analytic = {"X": layer.backward(G)}
+    analytic.update({name: layer.gradients[name] for name in params})
+    numeric = {"X": gradcheck.numerical_gradient(lambda x: objective(layer.forward(x)), X)}
+    handle = layer.parameters
+    for name, value in params.items():
+        def perturbed(p: np.ndarray, name: str = name) -> float:
+            handle[name] = p
+            return objective(layer.forward(X))
+
+        numeric[name] = gradcheck.numerical_gradient(perturbed, value)
+        handle[name] = value
+    for name, grad in numeric.items():
+        label = "backward(dLdY) (= dL/dX)" if name == "X" else f'gradients["{name}"]'
+        gradcheck.assert_gradient(analytic[name], grad, f"{what}: {label}")
+
+
+def assert_no_batch_loops(session: Session, cls: str) -> None:
+    for method in ("forward", "backward"):
+        codecheck.assert_no_batch_loop(layers_path(session), f"{cls}.{method}")
+
+
+def speed_inputs(kind: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """X, dL/dY and parameters (none for pooling) for the vectorization test ``kind``."""
+    rng = np.random.default_rng(7)
+    case = SPEED[kind]
+    X = rng.normal(size=case["x_shape"])
+    if kind == "fc":
+        n_in, n_out = case["x_shape"][1], case["n_out"]
+        params = {"W": rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), "b": rng.normal(size=(1, n_out))}
+        out_shape = (case["x_shape"][0], n_out)
+    elif kind == "conv":
+        W, b = conv_params(rng, case)
+        params, out_shape = {"W": W, "b": b}, conv_output_shape(case)
+    else:
+        params, out_shape = {}, pool_output_shape(case)
+    return X, rng.normal(size=out_shape), params
+
+
+def assert_as_fast_as_reference(submission: Session, reference: Session, build: Callable[[Session], RemoteObject],
+                                X: np.ndarray, dLdY: np.ndarray, cls: str, described: str) -> None:
+    """Time forward and backward on the same big batch in both workers; fail on a large ratio.
+
+    Measurements alternate between the two workers, and each side keeps its best time over up to
+    ``TIMING_ROUNDS`` rounds (stopping at the first round that passes), so that a busy machine
+    slows a vectorized submission down without failing it.
+    """
+    sides = {}
+    for label, session in (("reference", reference), ("submission", submission)):
+        sides[label] = (session, build(session), {"forward": session.put(X), "backward": session.put(dLdY)})
+    for method in ("forward", "backward"):
+        best = {"reference": np.inf, "submission": np.inf}
+        for _ in range(TIMING_ROUNDS):
+            for label, (session, layer, args) in sides.items():
+                elapsed = session.time_call(getattr(layer, method), args[method], repeat=3)
+                best[label] = min(best[label], elapsed)
+            if best["submission"] <= max(FLOOR_S, MAX_RATIO * best["reference"]):
+                break
+        codecheck.assert_runtime_ratio(best["submission"], best["reference"], f"{cls}.{method} on {described}",
+                                       max_ratio=MAX_RATIO, floor_s=FLOOR_S)
+
+
+# -- the network -----------------------------------------------------------------------------------------
+def network(session: Session, params: list[dict[str, np.ndarray]], layer_args: list[dict[str, Any]] | None = None,
+            lr: float = 0.1, momentum: float = 0.0) -> RemoteObject:
+    """A cross-entropy NeuralNetwork in the worker whose layers hold exactly ``params``."""
+    model = module(session, "models").NeuralNetwork(
+        loss="cross_entropy", layer_args=layer_args or NETWORK_LAYERS,
+        optimizer_args={"name": "SGD", "lr": lr, "lr_scheduler": "constant", "momentum": momentum}, seed=0)
+    layers = model.layers
+    for i, layer_params in enumerate(params):
+        set_parameters(layers[i], layer_params)
+    return model
+
+
+def network_params(rng: np.random.Generator, n_in: int,
+                   layer_args: list[dict[str, Any]]) -> list[dict[str, np.ndarray]]:
+    """Xavier-uniform weights and small non-zero biases for a stack of fully-connected layers."""
+    params = []
+    for args in layer_args:
+        limit = np.sqrt(6.0 / (n_in + args["n_out"]))
+        params.append({"W": rng.uniform(-limit, limit, size=(n_in, args["n_out"])),
+                       "b": rng.normal(0.0, 0.1, size=(1, args["n_out"]))})
+        n_in = args["n_out"]
+    return params
+
+
+# -- Iris (6.4): the grader runs the training loop, the submission only its forward/backward/update ------
+IRIS = dict(hidden=16, lr=0.05, momentum=0.9, epochs=30, batch_size=20, shuffle_seed=189, test_frac=0.2)
+IRIS_LAYERS = [
+    {"name": "fully_connected", "n_out": IRIS["hidden"], "activation": "relu"},
+    {"name": "fully_connected", "n_out": 3, "activation": "softmax"},
+]
+IRIS_ARRAYS = ("iris_X_train", "iris_Y_train", "iris_X_test", "iris_y_test",
+               "iris_W0", "iris_b0", "iris_W1", "iris_b1")
+
+
+def iris_split(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A stratified train/test split of Iris, standardized with the training statistics, plus
+    the network's initial parameters. Runs on the grader's side (make_fixtures) only."""
+    from sklearn.datasets import load_iris
+
+    data = load_iris()
+    X, y = data.data.astype(np.float64), data.target.astype(np.int64)
+    test = np.zeros(len(y), dtype=bool)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        test[rng.choice(members, size=round(IRIS["test_frac"] * len(members)), replace=False)] = True
+    mean, std = X[~test].mean(axis=0), X[~test].std(axis=0)
+    X = (X - mean) / std
+    params = network_params(rng, X.shape[1], IRIS_LAYERS)
+    return {"iris_X_train": X[~test], "iris_Y_train": np.eye(3)[y[~test]], "iris_X_test": X[test],
+            "iris_y_test": y[test], "iris_W0": params[0]["W"], "iris_b0": params[0]["b"],
+            "iris_W1": params[1]["W"], "iris_b1": params[1]["b"]}
+
+
+def iris_accuracy(session: Session, arrays: dict[str, np.ndarray]) -> float:
+    """Train the submission's network with minibatch SGD driven from here; return its test accuracy.
+
+    The test labels never leave the grader: the worker only sees the test inputs.
+    """
+    params = [{"W": arrays["iris_W0"], "b": arrays["iris_b0"]}, {"W": arrays["iris_W1"], "b": arrays["iris_b1"]}]
+    model = network(session, params, IRIS_LAYERS, lr=IRIS["lr"], momentum=IRIS["momentum"])
+    X, Y = arrays["iris_X_train"], arrays["iris_Y_train"]
+    order_rng = np.random.default_rng(IRIS["shuffle_seed"])
+    for epoch in range(IRIS["epochs"]):
+        order = order_rng.permutation(len(X))
+        for start in range(0, len(X), IRIS["batch_size"]):
+            batch = order[start:start + IRIS["batch_size"]]
+            Y_hat = checks.assert_shape(model.forward(X[batch]), Y[batch].shape, "NeuralNetwork.forward")
+            model.backward(Y[batch], Y_hat)
+            model.update(epoch)
+    X_test, y_test = arrays["iris_X_test"], arrays["iris_y_test"]
+    probabilities = checks.assert_shape(model.forward(X_test), (len(X_test), 3), "NeuralNetwork.forward(X_test)")
+    checks.assert_finite(probabilities, "NeuralNetwork.forward(X_test)")
+    return float(np.mean(np.argmax(probabilities, axis=1) == y_test))

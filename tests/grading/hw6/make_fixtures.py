@@ -1,0 +1,141 @@
+"""hw6 fixtures: random inputs drawn here, expected outputs recorded from the reference solution.
+
+Run with ``autograder fixtures hw6``. The reference is driven through a ``Session`` by the same
+helpers the grading tests use on submissions (``hw6_helpers.py``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+_spec = importlib.util.spec_from_file_location("hw6_helpers", Path(__file__).with_name("hw6_helpers.py"))
+h = importlib.util.module_from_spec(_spec)
+sys.modules["hw6_helpers"] = h
+_spec.loader.exec_module(h)
+
+IRIS_MARGIN = 0.1  # a submission passes 6.4 at the reference's test accuracy minus this
+
+
+def generate(reference, out, rng: np.random.Generator) -> None:
+    activations(reference, out, rng)
+    fully_connected(reference, out, rng)
+    losses(reference, out, rng)
+    conv2d(reference, out, rng)
+    pool2d(reference, out, rng)
+    neural_network(reference, out, rng)
+    einsum(reference, out, rng)
+    iris(reference, out, rng)
+
+
+def activations(reference, out, rng) -> None:
+    act = h.module(reference, "activations")
+    for name, cls, scale, shape in (("relu", "ReLU", 1.0, (5, 6)), ("sigmoid", "Sigmoid", 4.0, (5, 6)),
+                                    ("softmax", "SoftMax", 2.0, (5, 4))):
+        Z, dY = rng.normal(0.0, scale, size=shape), rng.normal(size=shape)
+        layer = getattr(act, cls)()
+        out[f"{name}_Z"], out[f"{name}_dY"] = Z, dY
+        out[f"{name}_out"], out[f"{name}_dZ"] = layer.forward(Z), layer.backward(Z, dY)
+    # rows around +-1e3: exp overflows (or every term underflows) without the max shift
+    Z = rng.normal(0.0, 3.0, size=(4, 5)) + np.array([[1000.0], [-1000.0], [700.0], [0.0]])
+    out["softmax_large_Z"], out["softmax_large_out"] = Z, act.SoftMax().forward(Z)
+
+
+def fully_connected(reference, out, rng) -> None:
+    c = h.FC_CASE
+    X, dLdY = rng.normal(size=(c["batch"], c["n_in"])), rng.normal(size=(c["batch"], c["n_out"]))
+    W, b = rng.normal(0.0, 0.5, size=(c["n_in"], c["n_out"])), rng.normal(0.0, 0.5, size=(1, c["n_out"]))
+    layer = h.fc_layer(reference, W, b, c["activation"])
+    out["fc_X"], out["fc_W"], out["fc_b"], out["fc_dLdY"] = X, W, b, dLdY
+    out["fc_out"] = layer.forward(X)
+    out["fc_dX"] = layer.backward(dLdY)
+    out["fc_dW"], out["fc_db"] = layer.gradients["W"], layer.gradients["b"]
+    # 2.6: small inputs for the grader's finite differences
+    out["fc_gc_X"], out["fc_gc_G"] = rng.normal(size=(3, 4)), rng.normal(size=(3, 3))
+    out["fc_gc_W"], out["fc_gc_b"] = rng.normal(0.0, 0.5, size=(4, 3)), rng.normal(0.0, 0.5, size=(1, 3))
+    # 2.1: what a xavier-uniform initialization must look like
+    n_in, n_out = h.FC_INIT["n_in"], h.FC_INIT["n_out"]
+    limit = float(np.sqrt(6.0 / (n_in + n_out)))
+    out.meta["fc_init"] = {**h.FC_INIT, "limit": limit, "variance": limit**2 / 3, "variance_rtol": 0.05,
+                           "mean_atol": 0.02 * limit}
+
+
+def losses(reference, out, rng) -> None:
+    L = h.module(reference, "losses")
+    Y = np.eye(3)[rng.integers(0, 3, size=8)]
+    logits = rng.normal(size=(8, 3))
+    Y_hat = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    out["ce_Y"], out["ce_Y_hat"] = Y, Y_hat
+    out["ce_loss"], out["ce_grad"] = L.CrossEntropy().forward(Y, Y_hat), L.CrossEntropy().backward(Y, Y_hat)
+    Y, Y_hat = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    out["l2_Y"], out["l2_Y_hat"] = Y, Y_hat
+    out["l2_loss"], out["l2_grad"] = L.L2().forward(Y, Y_hat), L.L2().backward(Y, Y_hat)
+
+
+def conv2d(reference, out, rng) -> None:
+    for name, case in h.CONV_CASES.items():
+        X, (W, b) = rng.normal(size=case["x_shape"]), h.conv_params(rng, case)
+        dLdY = rng.normal(size=h.conv_output_shape(case))
+        layer = h.conv_layer(reference, case, W, b)
+        p = f"conv_{name}_"
+        out[p + "X"], out[p + "W"], out[p + "b"], out[p + "dLdY"] = X, W, b, dLdY
+        out[p + "out"] = layer.forward(X)
+        out[p + "dX"] = layer.backward(dLdY)
+        out[p + "dW"], out[p + "db"] = layer.gradients["W"], layer.gradients["b"]
+    for name, case in h.CONV_GRADCHECK.items():
+        p = f"conv_gc_{name}_"
+        out[p + "X"] = rng.normal(size=case["x_shape"])
+        out[p + "W"], out[p + "b"] = h.conv_params(rng, case)
+        out[p + "G"] = rng.normal(size=h.conv_output_shape(case))
+
+
+def pool2d(reference, out, rng) -> None:
+    for name, case in h.POOL_CASES.items():
+        X, dLdY = rng.normal(size=case["x_shape"]), rng.normal(size=h.pool_output_shape(case))
+        out[f"pool_{name}_X"], out[f"pool_{name}_dLdY"] = X, dLdY
+        for mode in ("max", "average"):
+            layer = h.pool_layer(reference, case, mode)
+            out[f"pool_{name}_{mode}_out"] = layer.forward(X)
+            out[f"pool_{name}_{mode}_dX"] = layer.backward(dLdY)
+
+
+def neural_network(reference, out, rng) -> None:
+    X = rng.normal(size=(h.NETWORK_BATCH, h.NETWORK_IN))
+    Y = np.eye(3)[rng.integers(0, 3, size=h.NETWORK_BATCH)]
+    params = h.network_params(rng, h.NETWORK_IN, h.NETWORK_LAYERS)
+    out["net_X"], out["net_Y"] = X, Y
+    for i, layer_params in enumerate(params):
+        out[f"net_W{i}"], out[f"net_b{i}"] = layer_params["W"], layer_params["b"]
+    model = h.network(reference, params)
+    out["net_out"] = Y_hat = model.forward(X)
+    out["net_loss"] = model.backward(Y, Y_hat)
+    for i in range(len(params)):
+        layer = model.layers[i]
+        out[f"net_dW{i}"], out[f"net_db{i}"] = layer.gradients["W"], layer.gradients["b"]
+    out["net_predict_out"], out["net_predict_loss"] = h.network(reference, params).predict(X, Y)
+
+
+def einsum(reference, out, rng) -> None:
+    tasks = h.module(reference, "einsum_tasks")
+    A = out["einsum_trace_A"] = rng.normal(size=(5, 5))
+    out["einsum_trace"] = tasks.einsum_trace(A)
+    A = out["einsum_matvec_A"] = rng.normal(size=(4, 6))
+    b = out["einsum_matvec_b"] = rng.normal(size=6)
+    out["einsum_matvec"] = tasks.einsum_matvec(A, b)
+    a = out["einsum_outer_a"] = rng.normal(size=5)
+    b = out["einsum_outer_b"] = rng.normal(size=4)
+    out["einsum_outer"] = tasks.einsum_outer(a, b)
+
+
+def iris(reference, out, rng) -> None:
+    arrays = h.iris_split(rng)
+    for name in h.IRIS_ARRAYS:
+        out[name] = arrays[name]
+    accuracy = h.iris_accuracy(reference, arrays)
+    out.meta["iris"] = {**h.IRIS, "n_train": len(arrays["iris_X_train"]), "n_test": len(arrays["iris_X_test"])}
+    out.threshold("iris_accuracy", accuracy - IRIS_MARGIN, data=[arrays[n] for n in h.IRIS_ARRAYS],
+                  reference=accuracy,
+                  how=f"test accuracy of the reference after the grader's training routine, minus {IRIS_MARGIN}")
