@@ -44,17 +44,34 @@ def _names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
+def _is_cached(expr: ast.AST) -> bool:
+    """``self.cache["X"]``: what forward kept for backward."""
+    return (isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Attribute)
+            and expr.value.attr == "cache")
+
+
+def _is_batch_array(expr: ast.AST, arrays: set[str]) -> bool:
+    return bool(_names(expr) & arrays) or any(_is_cached(n) for n in ast.walk(expr))
+
+
+def _is_batch_shape(expr: ast.AST, arrays: set[str]) -> bool:
+    """``X.shape`` or a slice of it from the start (``X.shape[:2]``), for a batch array X."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice) and (
+            expr.slice.lower is None or (isinstance(expr.slice.lower, ast.Constant) and expr.slice.lower.value == 0)):
+        expr = expr.value
+    return isinstance(expr, ast.Attribute) and expr.attr == "shape" and _is_batch_array(expr.value, arrays)
+
+
 def _is_batch_size(expr: ast.AST, arrays: set[str], sizes: set[str]) -> bool:
     """``X.shape[0]``, ``len(X)`` or a name holding one of them, for a batch array X."""
     for node in ast.walk(expr):
         if isinstance(node, ast.Name) and node.id in sizes:
             return True
-        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "shape" and _names(node.value.value) & arrays
+        if (isinstance(node, ast.Subscript) and _is_batch_shape(node.value, arrays)
                 and isinstance(node.slice, ast.Constant) and node.slice.value == 0):
             return True
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
-                and node.args and _names(node.args[0]) & arrays):
+                and node.args and _is_batch_array(node.args[0], arrays)):
             return True
     return False
 
@@ -84,8 +101,16 @@ def batch_loops(func: ast.FunctionDef, lines: list[str]) -> list[Loop]:
                         arrays.add(target.id)
                 elif isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
                     value = node.value
-                    if isinstance(value, ast.Attribute) and value.attr == "shape" and _names(value.value) & arrays:
+                    if _is_batch_shape(value, arrays):  # n, h, w, c = X.shape (or X.shape[:2])
                         sizes.add(target.elts[0].id)
+                    elif isinstance(value, ast.Tuple) and len(value.elts) == len(target.elts):
+                        for name, part in zip(target.elts, value.elts, strict=True):  # n, h = X.shape[0], X.shape[1]
+                            if not isinstance(name, ast.Name):
+                                continue
+                            if _is_batch_size(part, arrays, sizes):
+                                sizes.add(name.id)
+                            elif _is_batch_array(part, arrays):
+                                arrays.add(name.id)
                     elif from_batch and not isinstance(value, ast.Attribute):
                         arrays.update(e.id for e in target.elts if isinstance(e, ast.Name))
     found = []
@@ -106,6 +131,8 @@ def batch_loops(func: ast.FunctionDef, lines: list[str]) -> list[Loop]:
 def _iterates_batch(it: ast.AST, arrays: set[str], sizes: set[str]) -> bool:
     if isinstance(it, ast.Name):
         return it.id in arrays
+    if _is_cached(it):
+        return True
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name):
         if it.func.id == "range":
             return any(_is_batch_size(a, arrays, sizes) for a in it.args)

@@ -52,8 +52,14 @@ class Limits:
 def replace_from(obj: Any, values: dict[str, Any] | None) -> Any:
     """A copy of the dataclass ``obj`` with ``values`` applied; unknown keys are an error."""
     values = values or {}
+    if not isinstance(values, dict):
+        raise ValueError(f"expected a table of settings, got {values!r}")
     names = {f.name for f in dataclasses.fields(obj)}
     unknown = set(values) - names
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}; known: {sorted(names)}")
+    for name, value in values.items():  # a wrong type would only fail later, in the middle of grading
+        kind = type(getattr(obj, name))
+        if not (type(value) is kind or (kind is float and type(value) is int)) or value <= 0:
+            raise ValueError(f"setting {name!r} must be a positive {kind.__name__}, got {value!r}")
     return dataclasses.replace(obj, **values)

@@ -10,11 +10,13 @@ process group.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +47,17 @@ class OutputCapture:
         self._tail = bytearray()
         self._dropped = 0
 
+    def _settle(self, limit: float = 0.25) -> None:
+        deadline = time.monotonic() + limit
+        try:
+            while self._thread.is_alive() and time.monotonic() < deadline:
+                if not select.select([self._stream], [], [], 0)[0]:
+                    break
+                time.sleep(0.001)
+        except (OSError, ValueError):  # the pipe was closed
+            pass
+        time.sleep(0)  # let the pump append what it has just read
+
     def _pump(self) -> None:
         while True:
             chunk = self._stream.read1(65536) if hasattr(self._stream, "read1") else self._stream.read(65536)
@@ -63,9 +76,15 @@ class OutputCapture:
                         del self._tail[:excess]
 
     def take(self, wait: float = 0.0) -> str:
-        """The output captured since the last ``take`` (head, an elision note, tail)."""
+        """The output captured since the last ``take`` (head, an elision note, tail).
+
+        ``wait``: seconds to wait for the writer to close the pipe (a stopped worker); without it,
+        waits briefly until what is already in the pipe has been drained (a live, idle worker).
+        """
         if wait:
             self._thread.join(wait)
+        else:
+            self._settle()
         with self._lock:
             head, tail, dropped = bytes(self._head), bytes(self._tail), self._dropped
             self._reset()
@@ -119,6 +138,7 @@ def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | 
     """
     import json
 
+    root = Path(root).absolute()  # the worker gets it both as its cwd and as --root
     parent, child = socket.socketpair()
     try:
         proc = subprocess.Popen(

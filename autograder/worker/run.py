@@ -166,6 +166,14 @@ def _safe_str(exc: BaseException) -> str:
         return f"<{type(exc).__name__}>"
 
 
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - a closed or replaced stream
+            pass
+
+
 def serve(sock: socket.socket, handler: Handler) -> None:
     reader = sock.makefile("rb")
 
@@ -181,6 +189,7 @@ def serve(sock: socket.socket, handler: Handler) -> None:
         except EOFError:
             return
         reply, out = handler.handle(request, buffers)
+        _flush_output()  # what the request printed reaches the grader's pipe before its reply
         try:
             frame = wire.dump_frame(reply, out)
         except (TypeError, ValueError) as exc:

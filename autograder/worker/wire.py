@@ -60,6 +60,8 @@ class NotPlain(TypeError):
 
 
 def _leaf_array(value: np.ndarray, buffers: list[bytes]) -> dict:
+    if not value.dtype.isnative and value.dtype.newbyteorder("=").str in ALLOWED_DTYPES:
+        value = value.astype(value.dtype.newbyteorder("="))  # byte-swapped numbers are numbers too
     if value.dtype.str not in ALLOWED_DTYPES:
         raise NotPlain(f"array of dtype {value.dtype} cannot be sent")
     buffers.append(np.ascontiguousarray(value).tobytes())
@@ -126,7 +128,7 @@ def is_leaf(value: Any) -> bool:
     if value is None or kind in (bool, int, float, complex, str, bytes):
         return True
     if kind is np.ndarray:
-        return value.dtype.str in ALLOWED_DTYPES
+        return value.dtype.newbyteorder("=").str in ALLOWED_DTYPES
     return isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.str in ALLOWED_DTYPES
 
 

@@ -1,0 +1,22 @@
+"""Shared helpers for the project's end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from autograder import assignment, grading, results
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def grade(assignment_id: str, path: Path, out: Path, **kwargs) -> tuple[dict, grading.GradeReport]:
+    """Grade ``path``, check that results.json was written and is valid, and return it."""
+    report = grading.grade(assignment.load(assignment_id, ROOT), path, out=out, **kwargs)
+    data = json.loads(out.read_text())
+    results.validate(data)
+    return data, report
+
+
+def failed_numbers(data: dict) -> set[str]:
+    return {t["number"] for t in data["tests"] if t["status"] == "failed"}

@@ -1,0 +1,98 @@
+"""The command line as users run it: `autograder ...` and Gradescope's `run_autograder`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from autograder import results
+from tests.helpers import ROOT
+
+
+def run(*args, env=None, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_help_explains_every_command():
+    out = run("--help").stdout
+    for command in ("list", "grade", "check", "bulk", "fixtures", "template", "bundle"):
+        assert command in out
+
+
+def test_list_shows_parts_and_points():
+    proc = run("list", "hw6")
+    assert proc.returncode == 0, proc.stderr
+    assert "Conv2D" in proc.stdout and "Total" in proc.stdout
+
+
+def test_unknown_assignment_is_a_clear_error(tmp_path):
+    proc = run("grade", "nope", str(tmp_path))
+    assert proc.returncode == 2
+    assert "no assignment 'nope'" in proc.stdout and "hw6" in proc.stdout
+
+
+def test_grade_writes_results_and_table(tmp_path):
+    out = tmp_path / "results.json"
+    proc = run("grade", "hw6", "student_template/hw6", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Total" in proc.stdout
+    data = json.loads(out.read_text())
+    results.validate(data)
+    assert data["score"] == 0
+
+
+def test_check_runs_public_tests_only_and_explains(tmp_path):
+    proc = run("check", "hw6", "student_template/hw6")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "public tests" in proc.stdout and "not implemented yet" in proc.stdout
+    assert "(hidden)" not in proc.stdout
+
+
+def test_not_a_zip_still_gets_valid_results(tmp_path):
+    bogus = tmp_path / "submission.zip"
+    bogus.write_text("this is not a zip")
+    out = tmp_path / "results.json"
+    proc = run("grade", "hw6", str(bogus), "--out", str(out))
+    assert proc.returncode == 0
+    data = json.loads(out.read_text())
+    results.validate(data)
+    assert data["score"] == 0 and data["tests"]
+    assert all("not a readable .zip" in t["output"] for t in data["tests"])
+
+
+def test_run_autograder_as_gradescope_does(tmp_path):
+    root = tmp_path / "autograder"
+    submission = root / "submission"
+    with zipfile.ZipFile(tmp_path / "upload.zip", "w") as archive:
+        for path in (ROOT / "reference" / "hw6").rglob("*.py"):
+            archive.write(path, path.relative_to(ROOT / "reference").as_posix())
+    submission.mkdir(parents=True)
+    shutil.copy(tmp_path / "upload.zip", submission / "upload.zip")
+    (root / "results").mkdir()
+    (root / "results" / "results.json").write_text('{"score": 100}')  # planted: must be replaced
+    env = {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_ASSIGNMENT": "hw6",
+           "AUTOGRADER_VENV": os.path.dirname(os.path.dirname(sys.executable))}
+    proc = subprocess.run([str(ROOT / "run_autograder")], capture_output=True, text=True, env={**os.environ, **env},
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    results.validate(data)
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+
+
+def test_run_autograder_without_an_assignment_still_writes_valid_results(tmp_path):
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    env = {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_ASSIGNMENT": "missing",
+           "AUTOGRADER_VENV": os.path.dirname(os.path.dirname(sys.executable))}
+    proc = subprocess.run([str(ROOT / "run_autograder")], capture_output=True, text=True, env={**os.environ, **env},
+                          timeout=120)
+    assert proc.returncode == 0
+    data = json.loads((root / "results" / "results.json").read_text())
+    results.validate(data)
+    assert data["score"] == 0 and "could not run" in data["output"]

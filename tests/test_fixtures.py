@@ -1,0 +1,192 @@
+"""Tests for autograder/fixtures.py: deterministic writing, verified reading, calibrated thresholds."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import assignment
+from autograder.errors import FixtureError
+from autograder.fixtures import ARRAYS, MANIFEST, Fixtures, FixtureWriter, fingerprint, generate
+from tests.support.toy import build_toy
+from tests.support.trees import write_tree
+
+DATA = [np.arange(6.0).reshape(2, 3), np.array([0, 1], dtype=np.int64)]
+
+
+def make_writer() -> FixtureWriter:
+    writer = FixtureWriter()
+    writer["X"] = np.linspace(0, 1, 12).reshape(3, 4)
+    writer["labels"] = np.array([2, 0, 1], dtype=np.int64)
+    writer["mask"] = np.array([True, False])
+    writer["z"] = np.array([1 + 2j], dtype=np.complex64)
+    writer["scalar"] = 3.5
+    writer["strided"] = np.arange(20.0).reshape(4, 5)[:, ::2]
+    writer["fortran"] = np.asfortranarray(np.arange(6).reshape(2, 3))
+    writer.meta = {"seed": 0, "note": "toy"}
+    writer.threshold("accuracy", 0.8, data=DATA, reference=0.93, how="reference - 0.13")
+    return writer
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    writer = make_writer()
+    writer.write(tmp_path / "fx")
+    fixtures = Fixtures(tmp_path / "fx")
+    for name, array in writer.arrays.items():
+        back = fixtures[name]
+        assert back.dtype == array.dtype and back.shape == array.shape, name
+        np.testing.assert_array_equal(back, array)
+    assert fixtures["scalar"].shape == ()
+    assert fixtures["strided"].shape == (4, 3)
+    assert fixtures.meta == {"seed": 0, "note": "toy"}
+    assert "X" in fixtures and "Y" not in fixtures
+    assert fixtures.threshold("accuracy", data=DATA) == 0.8
+    info = fixtures.threshold_info("accuracy")
+    assert info["reference"] == 0.93 and info["how"] == "reference - 0.13"
+
+
+def test_reads_are_copies(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    fixtures = Fixtures(tmp_path)
+    first = fixtures["X"]
+    first[:] = -1
+    assert fixtures["X"][0, 0] == 0.0
+
+
+def test_write_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    make_writer().write(tmp_path / "a")
+    make_writer().write(tmp_path / "b")
+    for name in (ARRAYS, MANIFEST):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_write_is_independent_of_insertion_order(tmp_path: Path) -> None:
+    one, two = FixtureWriter(), FixtureWriter()
+    one["a"], one["b"] = np.zeros(2), np.ones(2)
+    two["b"], two["a"] = np.ones(2), np.zeros(2)
+    one.write(tmp_path / "one")
+    two.write(tmp_path / "two")
+    assert (tmp_path / "one" / ARRAYS).read_bytes() == (tmp_path / "two" / ARRAYS).read_bytes()
+
+
+def test_archive_holds_plain_npy_files(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    with zipfile.ZipFile(tmp_path / ARRAYS) as archive:
+        names = archive.namelist()
+        assert names == sorted(names) and "X.npy" in names
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in archive.infolist())
+    with np.load(tmp_path / ARRAYS, allow_pickle=False) as loaded:
+        np.testing.assert_array_equal(loaded["labels"], [2, 0, 1])
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert manifest["arrays"]["X"] == {"shape": [3, 4], "dtype": "<f8"}
+
+
+def test_rewrite_replaces_old_fixtures(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    writer = FixtureWriter()
+    writer["only"] = np.ones(1)
+    writer.write(tmp_path)
+    fixtures = Fixtures(tmp_path)
+    assert "X" not in fixtures and "only" in fixtures
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ARRAYS, MANIFEST]  # no temp files left
+
+
+def test_non_numeric_fixture_is_refused() -> None:
+    writer = FixtureWriter()
+    with pytest.raises(FixtureError, match="'names' is not numeric"):
+        writer["names"] = np.array(["a", "b"])
+    with pytest.raises(FixtureError):
+        writer["objects"] = np.array([None, 1], dtype=object)
+
+
+def test_tampered_arrays_are_detected(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    path = tmp_path / ARRAYS
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    with pytest.raises(FixtureError, match="does not match its manifest"):
+        Fixtures(tmp_path)
+
+
+def test_arrays_swapped_for_other_valid_fixtures_are_detected(tmp_path: Path) -> None:
+    make_writer().write(tmp_path / "a")
+    other = FixtureWriter()
+    other["X"] = np.zeros((3, 4))
+    other.write(tmp_path / "b")
+    (tmp_path / "a" / ARRAYS).write_bytes((tmp_path / "b" / ARRAYS).read_bytes())
+    with pytest.raises(FixtureError, match="regenerate"):
+        Fixtures(tmp_path / "a")
+
+
+def test_threshold_on_other_data_names_both_fingerprints(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    fixtures = Fixtures(tmp_path)
+    other = [DATA[0] + 1, DATA[1]]
+    with pytest.raises(FixtureError) as info:
+        fixtures.threshold("accuracy", data=other)
+    message = info.value.message
+    assert fingerprint(DATA) in message and fingerprint(other) in message
+    assert "calibrated on other data" in message and "autograder fixtures" in message
+
+
+def test_unknown_names_are_fixture_errors(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    fixtures = Fixtures(tmp_path)
+    with pytest.raises(FixtureError, match="no fixture named 'nope'"):
+        fixtures["nope"]
+    with pytest.raises(FixtureError, match="no threshold named 'nope'"):
+        fixtures.threshold("nope", data=DATA)
+
+
+@pytest.mark.parametrize("remove", [None, ARRAYS, MANIFEST])
+def test_missing_fixtures_say_how_to_make_them(tmp_path: Path, remove: str | None) -> None:
+    directory = tmp_path / "fixtures" / "toy"
+    if remove:
+        make_writer().write(directory)
+        (directory / remove).unlink()
+    with pytest.raises(FixtureError) as info:
+        Fixtures(directory)
+    assert "missing or unreadable" in info.value.message
+    assert "run `autograder fixtures ASSIGNMENT`" in info.value.message
+
+
+def test_corrupt_manifest_is_a_fixture_error(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)
+    (tmp_path / MANIFEST).write_text("{not json")
+    with pytest.raises(FixtureError):
+        Fixtures(tmp_path)
+
+
+def test_fingerprint_sees_dtype_shape_and_values() -> None:
+    base = fingerprint([np.zeros((2, 3))])
+    assert fingerprint([np.zeros((2, 3))]) == base
+    assert fingerprint([np.zeros((3, 2))]) != base
+    assert fingerprint([np.zeros((2, 3), dtype=np.float32)]) != base
+    assert fingerprint([np.asfortranarray(np.arange(6.0).reshape(2, 3))]) == fingerprint(
+        [np.arange(6.0).reshape(2, 3)])
+    changed = np.zeros((2, 3))
+    changed[1, 2] = 1e-12
+    assert fingerprint([changed]) != base
+
+
+def test_generate_runs_the_reference_and_is_deterministic(tmp_path: Path) -> None:
+    home = build_toy(tmp_path / "home")  # generates fixtures/toy from the reference, in a worker
+    toy = assignment.load("toy", home)
+    fixtures = Fixtures(toy.fixtures_dir)
+    np.testing.assert_allclose(fixtures["X_squared"], fixtures["X"] ** 2)
+    assert fixtures.meta == {"made_by": "toy"}
+    again = generate(toy, tmp_path / "again")
+    assert sorted(again.arrays) == ["X", "X_squared"]
+    for name in (ARRAYS, MANIFEST):
+        assert (tmp_path / "again" / name).read_bytes() == (toy.fixtures_dir / name).read_bytes()
+
+
+def test_generate_without_a_script(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"tests/grading/bare/assignment.toml": ""})
+    with pytest.raises(FixtureError, match="make_fixtures.py is missing"):
+        generate(assignment.load("bare", tmp_path))

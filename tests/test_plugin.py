@@ -1,0 +1,221 @@
+"""Tests for autograder/plugin.py (through autograder/grading.py): grading tests become scored results."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment as assignments
+from autograder.config import Timeouts
+from autograder.errors import AssignmentError, BadSubmission, GradingFailure, StudentCodeError
+from autograder.grading import GradeReport, collect, grade
+from autograder.plugin import number_key, student_message
+from tests.support.toy import TESTS, build_toy, submission
+from tests.support.trees import load_validated, write_tree, write_zip
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory):
+    root = build_toy(tmp_path_factory.mktemp("home"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AUTOGRADER_HOME", str(root))
+        yield root
+
+
+@pytest.fixture
+def toy(home: Path) -> assignments.Assignment:
+    return assignments.load("toy")  # found through $AUTOGRADER_HOME
+
+
+def run(toy, source: Path, out: Path, **kwargs) -> tuple[dict, GradeReport]:
+    report = grade(toy, source, out=out, **kwargs)
+    data = load_validated(out)
+    assert data["score"] == pytest.approx(report.results.score)
+    return data, report
+
+
+def by_number(data: dict) -> dict[str, dict]:
+    return {t["number"]: t for t in data["tests"]}
+
+
+def test_assignment_is_found_through_autograder_home(toy, home: Path) -> None:
+    assert toy.root == home.resolve() and toy.title == "Toy assignment" and toy.seed == 7
+    assert toy.timeouts.call == 5 and toy.limits.memory_mb == 2048
+    assert assignments.available() == ["toy"]
+
+
+def test_reference_results(toy, tmp_path: Path) -> None:
+    data, report = run(toy, toy.reference_dir, tmp_path / "results.json")
+    assert report.ok, report.errors
+    tests = by_number(data)
+    # sorted by number, across files: "1.10" after "1.9", "1.11" after "1.10"
+    assert [t["number"] for t in data["tests"]] == ["1.1", "1.2", "1.9", "1.10", "1.11", "2.1", "2.2"]
+    assert tests["1.1"] == {"name": "1.1 Adds two numbers", "score": 2.0, "max_score": 2.0, "status": "passed",
+                            "number": "1.1", "tags": ["arith", "easy"]}
+    assert tests["1.2"]["max_score"] == 3.0 and tests["1.2"]["status"] == "passed"
+    assert tests["1.9"]["visibility"] == "after_due_date"
+    assert tests["1.11"]["visibility"] == "hidden"
+    assert "visibility" not in tests["1.1"]
+    # partial credit: the test called set_score(1.5) out of 4
+    assert (tests["2.1"]["score"], tests["2.1"]["max_score"], tests["2.1"]["status"]) == (1.5, 4.0, "failed")
+    # a bug in the grading test itself: a readable message, never the traceback
+    assert tests["2.2"]["score"] == 0 and tests["2.2"]["status"] == "failed"
+    assert tests["2.2"]["output"].startswith("The grader could not check your result (KeyError: 'missing')")
+    assert "Traceback" not in tests["2.2"]["output"]
+    assert "KeyError" in report.staff_log and "grade_extra.py" in report.staff_log
+    # the leaderboard test has no weight: a leaderboard entry, not a test
+    assert data["leaderboard"] == [{"name": "speed", "value": 0.25, "order": "asc"}]
+    assert "3.1" not in tests
+    assert data["score"] == 2 + 3 + 1 + 1 + 1 + 1.5 + 0
+    assert data["execution_time"] > 0
+
+
+def test_failing_tests_say_why(toy, tmp_path: Path) -> None:
+    source = submission(
+        tmp_path / "sub",
+        add="def add(a, b):\n    return a + b + 1\n",
+        square="def square(X):\n    return np.asarray(X) * 2\n",
+        chatty="def chatty(x):\n    print('debugging', x)\n    raise ValueError('chatty is broken')\n",
+        hidden="def hidden():\n    return 0\n",
+    )
+    data, report = run(toy, source, tmp_path / "results.json")
+    assert report.ok
+    tests = by_number(data)
+    assert tests["1.1"]["output"] == "add(1, 2) returned 4, expected 3"
+    assert tests["1.10"]["status"] == "failed" and tests["1.10"]["score"] == 0
+    square = tests["1.2"]["output"]
+    assert square.startswith("square(X): values differ from the expected ones")
+    assert "shape (3, 4), dtype float64" in square and "first mismatch at index" in square
+    chatty = tests["1.9"]["output"]
+    assert chatty.startswith("chatty raised ValueError: chatty is broken (at calc.py:")
+    assert "Your code printed:\ndebugging 3" in chatty
+    assert tests["1.11"]["output"] == "The hidden check failed."
+    assert tests["2.1"]["score"] == 1.5  # the others still ran
+    assert data["score"] == 1.5
+
+
+def test_set_score_does_not_leak_between_runs(toy, tmp_path: Path) -> None:
+    first, _ = run(toy, submission(tmp_path / "a", partial="def partial():\n    return 0.5\n"), tmp_path / "a.json")
+    second, _ = run(toy, submission(tmp_path / "b", partial="def partial():\n    return None\n"),
+                    tmp_path / "b.json")
+    third, _ = run(toy, submission(tmp_path / "c", partial="def partial():\n    return 99\n"), tmp_path / "c.json")
+    assert by_number(first)["2.1"]["score"] == 0.5
+    assert by_number(second)["2.1"]["score"] == 4.0  # passed without set_score: full marks, not 0.5
+    assert by_number(third)["2.1"]["score"] == 4.0   # clipped to the weight
+    assert by_number(third)["2.1"]["status"] == "passed"
+
+
+def test_visible_only_drops_hidden_tests(toy, tmp_path: Path) -> None:
+    seen = []
+    data, _ = run(toy, toy.reference_dir, tmp_path / "results.json", visible_only=True, on_result=seen.append)
+    numbers = [t["number"] for t in data["tests"]]
+    assert numbers == ["1.1", "1.2", "1.10", "2.1", "2.2"]
+    assert [r.number for r in seen] == numbers
+    assert [t.number for t in collect(toy, visible_only=True)] == numbers + ["3.1"]
+    assert [t.number for t in collect(toy)] == ["1.1", "1.2", "1.9", "1.10", "1.11", "2.1", "2.2", "3.1"]
+
+
+@pytest.mark.parametrize("kind", ["garbage_zip", "text_file"])
+def test_unreadable_submission_scores_zero_everywhere(toy, tmp_path: Path, kind: str) -> None:
+    if kind == "garbage_zip":
+        source = tmp_path / "submission.zip"
+        source.write_bytes(b"this is not a zip archive")
+    else:
+        source = tmp_path / "answers.txt"
+        source.write_text("42")
+    data, report = run(toy, source, tmp_path / "results.json")
+    assert data["score"] == 0
+    assert len(data["tests"]) == 7
+    assert {t["score"] for t in data["tests"]} == {0}
+    assert {t["status"] for t in data["tests"]} == {"failed"}
+    reasons = {t["output"] for t in data["tests"]}
+    assert len(reasons) == 1
+    reason = reasons.pop()
+    assert ("not a readable .zip archive" if kind == "garbage_zip" else "neither a folder nor a .zip") in reason
+    assert data["output"].startswith("Your submission could not be graded")
+    assert by_number(data)["1.11"]["visibility"] == "hidden"
+
+
+def test_zip_submission_is_graded(toy, tmp_path: Path) -> None:
+    source = write_zip(tmp_path / "upload.zip",
+                       {"hw/calc.py": (toy.reference_dir / "calc.py").read_text(), "__MACOSX/._calc.py": b"\0"})
+    data, _ = run(toy, source, tmp_path / "results.json")
+    assert by_number(data)["1.2"]["status"] == "passed"
+
+
+def test_crash_and_timeout_cost_only_their_tests(toy, tmp_path: Path) -> None:
+    fast = dataclasses.replace(toy, timeouts=Timeouts(call=1, total=60))
+    source = submission(
+        tmp_path / "sub",
+        add="def add(a, b):\n    import os\n    os._exit(3)\n",
+        chatty="def chatty(x):\n    while True:\n        pass\n",
+    )
+    data, report = run(fast, source, tmp_path / "results.json")
+    assert report.ok
+    tests = by_number(data)
+    assert "the worker exited with status 3" in tests["1.1"]["output"]
+    assert "did not finish within 1 s" in tests["1.9"]["output"]
+    for number in ("1.2", "1.11"):
+        assert tests[number]["status"] == "passed", tests[number]
+
+
+def test_missing_fixtures_blame_the_assignment(toy, tmp_path: Path) -> None:
+    bare = dataclasses.replace(toy, root=tmp_path / "home")
+    write_tree(bare.tests_dir, TESTS)
+    shutil.copytree(toy.reference_dir, bare.reference_dir)
+    data, _ = run(bare, toy.reference_dir, tmp_path / "results.json")
+    tests = by_number(data)
+    assert tests["1.2"]["output"].startswith("This test could not run because of a problem in the assignment")
+    assert "autograder fixtures" in tests["1.2"]["output"]
+    assert tests["1.1"]["status"] == "passed"
+
+
+def test_broken_grading_file_is_reported(toy, tmp_path: Path) -> None:
+    broken = dataclasses.replace(toy, root=tmp_path / "home")
+    write_tree(broken.tests_dir, {**TESTS, "grade_extra.py": "def test_oops(:\n"})
+    shutil.copytree(toy.fixtures_dir, broken.fixtures_dir)
+    data, report = run(broken, toy.reference_dir, tmp_path / "results.json")
+    assert not report.ok
+    assert any("grade_extra.py" in error for error in report.errors)
+    assert data["output"] == "Some grading tests could not run; your instructor has been told."
+    # pytest stops at a collection error: no partial total that would look like full marks
+    assert data["tests"] == [] and data["score"] == 0
+
+
+def test_grading_the_same_file_names_in_another_assignment(toy, tmp_path: Path) -> None:
+    # pytest caches test modules by name; a second assignment with a grade_extra.py of its own
+    # must run its own tests, not the first one's.
+    other = dataclasses.replace(toy, root=tmp_path / "home")
+    write_tree(other.tests_dir, {"grade_extra.py": TESTS["grade_extra.py"].replace("Grader bug", "Other")})
+    grade(toy, toy.reference_dir)
+    data, _ = run(other, toy.reference_dir, tmp_path / "results.json")
+    assert [t["name"] for t in data["tests"]] == ["2.2 Other"]
+
+
+# -- pieces -----------------------------------------------------------------------------------------
+
+def test_number_key_sorts_like_people_do() -> None:
+    numbers = ["2.1", "1.10", None, "1.9", "10.1", "1.2.3", "1.2", "3"]
+    assert sorted(numbers, key=number_key) == ["1.2", "1.2.3", "1.9", "1.10", "2.1", "3", "10.1", None]
+
+
+@pytest.mark.parametrize(("exc", "message"), [
+    (GradingFailure("Y: expected shape (2,), got shape (3,)"), "Y: expected shape (2,), got shape (3,)"),
+    (StudentCodeError("forward raised ValueError: x"), "forward raised ValueError: x"),
+    (BadSubmission("the submission is empty"), "the submission is empty"),
+    (AssignmentError("fixtures missing"),
+     "This test could not run because of a problem in the assignment, not in your work: fixtures missing"),
+    (AssertionError("first line\nassert 1 == 2"), "first line"),
+    (AssertionError(), "A check on your output failed."),
+])
+def test_student_message(exc: BaseException, message: str) -> None:
+    assert student_message(exc) == message
+
+
+def test_student_message_for_grader_errors_is_bounded() -> None:
+    message = student_message(TypeError("x" * 10_000))
+    assert message.startswith("The grader could not check your result (TypeError: ")
+    assert len(message) < 500
