@@ -62,3 +62,11 @@ def test_fixtures_regenerate_bit_for_bit(tmp_path):
     assert loaded.manifest["thresholds"], "accuracy thresholds are stored with the fixtures"
     for entry in loaded.manifest["thresholds"].values():
         assert entry["data_fingerprint"] and entry["value"] <= entry["reference"]
+
+
+def test_example_submission_loses_exactly_its_unfinished_parts(tmp_path):
+    """The Quick start's demo: Sigmoid, L2, Conv2D and Pool2D backward left as stubs, einsum_outer via np.outer."""
+    data, report = grade("hw6", ROOT / "examples" / "hw6_student", tmp_path / "results.json")
+    assert report.ok, report.errors
+    assert failed_numbers(data) == {"1.3", "1.4", "3.3", "3.4", "4.3", "4.4", "4.5", "4.6",
+                                    "5.2", "5.4", "5.5", "7.3"}
