@@ -120,7 +120,8 @@ def template(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "requirements-gradescope.txt", "autograder")
+BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "requirements-gradescope.txt",
+                "autograder")
 
 
 def bundle(args: argparse.Namespace, console: Console) -> int:

@@ -96,3 +96,16 @@ def test_run_autograder_without_an_assignment_still_writes_valid_results(tmp_pat
     data = json.loads((root / "results" / "results.json").read_text())
     results.validate(data)
     assert data["score"] == 0 and "could not run" in data["output"]
+
+
+def test_bundle_holds_what_gradescope_needs(tmp_path):
+    out = tmp_path / "hw6.zip"
+    proc = run("bundle", "hw6", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = set(zipfile.ZipFile(out).namelist())
+    for needed in ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "ASSIGNMENT",
+                   "autograder/worker/run.py", "autograder/schemas/results.schema.json",
+                   "fixtures/hw6/manifest.json", "tests/grading/hw6/conftest.py",
+                   "reference/hw6/neural_networks/layers.py"):
+        assert needed in names, needed
+    assert not any("__pycache__" in n or n.startswith("student_template/") for n in names)
