@@ -34,10 +34,10 @@ def list(args: argparse.Namespace, console: Console) -> int:  # noqa: A001 - the
 
 def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) -> int:
     a = assignments.load(args.assignment)
-    total = len(grading.collect(a, visible_only=visible_only))
     with _progress(console) as progress:
-        task = progress.add_task(f"grading {args.path.name}", total=total)
+        task = progress.add_task(f"grading {args.path.name}", total=None)
         result = grading.grade(a, args.path, out=args.out, visible_only=visible_only,
+                               on_collected=lambda n: progress.update(task, total=n),
                                on_result=lambda r: progress.update(task, advance=1, description=r.name[:40]))
     if args.staff_log:
         args.staff_log.write_text(result.staff_log + "\n".join(result.errors))

@@ -82,12 +82,16 @@ def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestI
 
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
-          on_result: Callable[[TestResult], None] | None = None, user: str | None = None) -> GradeReport:
-    """Grade ``submission`` (a folder or a .zip) and, when ``out`` is given, write results.json there."""
+          on_result: Callable[[TestResult], None] | None = None, on_collected: Callable[[int], None] | None = None,
+          user: str | None = None) -> GradeReport:
+    """Grade ``submission`` (a folder or a .zip) and, when ``out`` is given, write results.json there.
+
+    ``on_collected(n)`` is called once the number of tests to run is known; ``on_result`` after each.
+    """
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f"autograder-{assignment.id}-"))
     try:
-        report = _run(assignment, Path(submission), work, visible_only, on_result, user)
+        report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, user)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.results.execution_time = time.monotonic() - started
@@ -97,11 +101,12 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
 
 
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
-         on_result: Callable[[TestResult], None] | None, user: str | None) -> GradeReport:
+         on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
+         user: str | None) -> GradeReport:
     try:
         root = unpack(submission, work / "submission")
     except BadSubmission as exc:
-        return _all_failed(assignment, exc.message, visible_only, on_result)
+        return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
 
     def session(path: Path, label: str) -> Session:
         return Session(path, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
@@ -113,7 +118,7 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
 
     deadline = time.monotonic() + assignment.timeouts.total
     context = GradingContext(assignment, session(root, "submission"), reference,
-                             visible_only=visible_only, on_result=on_result)
+                             visible_only=visible_only, on_result=on_result, on_collected=on_collected)
     plugin = GradingPlugin(context)
     try:
         code = _run_pytest(assignment, plugin)
@@ -128,11 +133,13 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
 
 
 def _all_failed(assignment: Assignment, message: str, visible_only: bool,
-                on_result: Callable[[TestResult], None] | None) -> GradeReport:
+                on_result: Callable[[TestResult], None] | None,
+                on_collected: Callable[[int], None] | None) -> GradeReport:
     tests = []
-    for info in collect(assignment, visible_only=visible_only):
-        if info.leaderboard and not info.weight:
-            continue  # a leaderboard column, not a test (as GradingPlugin._record treats it)
+    infos = [info for info in collect(assignment, visible_only=visible_only) if info.scored]
+    if on_collected:
+        on_collected(len(infos))
+    for info in infos:
         result = TestResult(name=info.name, number=info.number, max_score=info.weight, score=0.0,
                             output=message, visibility=info.visibility, tags=info.tags, status="failed")
         tests.append(result)

@@ -45,6 +45,11 @@ class TestInfo:
     leaderboard: str | None
     leaderboard_order: str | None
 
+    @property
+    def scored(self) -> bool:
+        """Whether the test yields a result; a weightless leaderboard test only fills its column."""
+        return bool(self.weight) or not self.leaderboard
+
     @classmethod
     def from_item(cls, item: pytest.Item) -> TestInfo:
         func = getattr(item, "obj", None)
@@ -73,6 +78,7 @@ class GradingContext:
     reference_factory: Callable[[], Session]
     visible_only: bool = False
     on_result: Callable[[TestResult], None] | None = None
+    on_collected: Callable[[int], None] | None = None
     results: list[TestResult] = field(default_factory=list)
     leaderboard: list[dict[str, Any]] = field(default_factory=list)
     staff_log: list[str] = field(default_factory=list)
@@ -143,6 +149,8 @@ class GradingPlugin:
             items[:] = [i for i in items if infos[i.nodeid].visibility in (None, "visible")]
         items.sort(key=lambda i: number_key(infos[i.nodeid].number))
         self.collected = [infos[i.nodeid] for i in items]
+        if self.ctx.on_collected:
+            self.ctx.on_collected(sum(info.scored for info in self.collected))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -180,7 +188,7 @@ class GradingPlugin:
                 if info.leaderboard_order in ("asc", "desc"):
                     entry["order"] = info.leaderboard_order
                 self.ctx.leaderboard.append(entry)
-            if not info.weight:
+            if not info.scored:
                 return
         score = getattr(func, "__score__", None)
         if exc is not None:

@@ -114,6 +114,9 @@ def test_visible_only_drops_hidden_tests(toy, tmp_path: Path) -> None:
     numbers = [t["number"] for t in data["tests"]]
     assert numbers == ["1.1", "1.2", "1.10", "2.1", "2.2"]
     assert [r.number for r in seen] == numbers
+    counted = []
+    run(toy, toy.reference_dir, tmp_path / "again.json", visible_only=True, on_collected=counted.append)
+    assert counted == [len(numbers)], "the count reported up front must match the results that follow"
     assert [t.number for t in collect(toy, visible_only=True)] == numbers + ["3.1"]
     assert [t.number for t in collect(toy)] == ["1.1", "1.2", "1.9", "1.10", "1.11", "2.1", "2.2", "3.1"]
 
@@ -126,9 +129,10 @@ def test_unreadable_submission_scores_zero_everywhere(toy, tmp_path: Path, kind:
     else:
         source = tmp_path / "answers.txt"
         source.write_text("42")
-    data, report = run(toy, source, tmp_path / "results.json")
+    counted = []
+    data, report = run(toy, source, tmp_path / "results.json", on_collected=counted.append)
     assert data["score"] == 0
-    assert len(data["tests"]) == 7
+    assert len(data["tests"]) == 7 and counted == [7]
     assert {t["score"] for t in data["tests"]} == {0}
     assert {t["status"] for t in data["tests"]} == {"failed"}
     reasons = {t["output"] for t in data["tests"]}
