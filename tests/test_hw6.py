@@ -70,3 +70,12 @@ def test_example_submission_loses_exactly_its_unfinished_parts(tmp_path):
     assert report.ok, report.errors
     assert failed_numbers(data) == {"1.3", "1.4", "3.3", "3.4", "4.3", "4.4", "4.5", "4.6",
                                     "5.2", "5.4", "5.5", "7.3"}
+
+
+def test_example_submission_ships_the_template_s_provided_files_unchanged():
+    """The example is a student's copy: only files with solution regions may differ from the template."""
+    example = ROOT / "examples" / "hw6_student"
+    for path in HW6.template_dir.rglob("*.py"):
+        text = path.read_text()
+        if "NotImplementedError" not in text:
+            assert (example / path.relative_to(HW6.template_dir)).read_text() == text, path.name
