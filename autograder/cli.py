@@ -1,12 +1,13 @@
 """The ``autograder`` command: a thin layer that parses arguments and calls the library.
 
     autograder list [ASSIGNMENT]                  assignments, their tests and points
-    autograder grade ASSIGNMENT PATH [--out F]    grade a submission (folder or .zip): results.json + table
+    autograder grade ASSIGNMENT PATH [--out F]    grade a submission (folder, .zip or .ipynb): results.json + table
     autograder check ASSIGNMENT PATH              a student's run: public tests only, what went wrong
     autograder bulk ASSIGNMENT DIR --out DIR      grade every submission in a folder, with a CSV summary
     autograder fixtures ASSIGNMENT [--check]      regenerate fixtures from the reference (or verify them)
     autograder template ASSIGNMENT [--check]      regenerate the student template (or verify it)
     autograder bundle ASSIGNMENT [--out ZIP]      the zip to upload to Gradescope
+    autograder data [NAME ...] [--download]       prepare datasets (real, or synthetic stand-ins offline)
 
 Exit status: 0 when the command did its job (whatever the score), 1 when a --check found a
 difference, 2 when the grader itself could not run.
@@ -26,6 +27,7 @@ from .errors import AutograderError
 EPILOG = """examples:
   autograder grade hw6 student_template/hw6 --out results.json
   autograder check hw6 my_submission.zip
+  autograder grade ps2 my_ps2.ipynb --save-notebook graded.ipynb
   autograder list hw6
 """
 
@@ -45,9 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
                        ("check", "run the public tests on your work and explain failures (students)")):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("assignment", help="assignment id, e.g. hw6 (see `autograder list`)")
-        p.add_argument("path", type=Path, help="the submission: a folder or a .zip")
+        p.add_argument("path", type=Path, help="the submission: a folder, a .zip, or a notebook (.ipynb)")
         p.add_argument("--out", type=Path, help="write Gradescope's results.json here")
         p.add_argument("--staff-log", type=Path, help="write full tracebacks of failures here")
+        p.add_argument("--save-notebook", type=Path, metavar="FILE",
+                       help="notebook assignments: save the executed notebook, with feedback per part, here")
         p.add_argument("--quiet", action="store_true", help="no table, only the total")
 
     p = sub.add_parser("bulk", help="grade every submission (folder or .zip) found in a folder")
@@ -60,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("assignment")
         p.add_argument("--check", action="store_true", help="verify instead of writing: exit 1 when stale")
+
+    text = ("make the datasets available under the data folder ($AUTOGRADER_DATA, default ./data): the real "
+            "files when present or downloadable, else deterministic synthetic stand-ins in the real formats")
+    p = sub.add_parser("data", help="prepare datasets (CIFAR-10, MNIST, Fashion-MNIST)", description=text)
+    p.add_argument("names", nargs="*", metavar="NAME", help="cifar10, mnist, fashion_mnist (default: all)")
+    p.add_argument("--download", action="store_true", help="try torchvision's download first (needs a network)")
+    p.add_argument("--root", type=Path, help="data folder (default: $AUTOGRADER_DATA or ./data)")
 
     p = sub.add_parser("bundle", help="build the autograder zip to upload to Gradescope")
     p.add_argument("assignment")

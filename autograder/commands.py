@@ -38,7 +38,8 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
         task = progress.add_task(f"grading {args.path.name}", total=None)
         result = grading.grade(a, args.path, out=args.out, visible_only=visible_only,
                                on_collected=lambda n: progress.update(task, total=n),
-                               on_result=lambda r: progress.update(task, advance=1, description=r.name[:40]))
+                               on_result=lambda r: progress.update(task, advance=1, description=r.name[:40]),
+                               save_notebook=args.save_notebook)
     if args.staff_log:
         args.staff_log.write_text(result.staff_log + "\n".join(result.errors))
     title = f"{a.id}: {a.title}" + (" (public tests)" if visible_only else "")
@@ -48,6 +49,8 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
         report.print_results(result.results, title, details=visible_only or not args.out, console=console)
     if args.out:
         console.print(f"results written to {args.out}")
+    if args.save_notebook and result.notebook is not None:
+        console.print(f"executed notebook written to {args.save_notebook}")
     for error in result.errors:
         console.print(f"[bold red]grader problem:[/] {error}")
     return 0 if result.ok else 2
@@ -63,14 +66,14 @@ def check(args: argparse.Namespace, console: Console) -> int:
 
 def bulk(args: argparse.Namespace, console: Console) -> int:
     a = assignments.load(args.assignment)
-    submissions = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.suffix == ".zip")
+    submissions = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.suffix in (".zip", ".ipynb"))
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     with _progress(console) as progress:
         task = progress.add_task("grading", total=len(submissions))
         for path in submissions:
             progress.update(task, description=path.name[:30])
-            name = path.stem if path.suffix == ".zip" else path.name
+            name = path.stem if path.is_file() else path.name
             result = grading.grade(a, path, out=args.out / name / "results.json")
             rows.append([name, f"{result.results.score:g}", f"{result.results.max_score:g}",
                          *(f"{t.score:g}" for t in result.results.tests)])
@@ -120,6 +123,18 @@ def template(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def data(args: argparse.Namespace, console: Console) -> int:
+    from . import datasets
+
+    for name in args.names or datasets.DATASETS:
+        if name not in datasets.DATASETS:
+            console.print(f"[bold red]error:[/] unknown dataset {name!r} (known: {', '.join(datasets.DATASETS)})")
+            return 2
+        datasets.prepare(name, args.root, download=args.download)
+        console.print(datasets.describe(name, args.root))
+    return 0
+
+
 BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "requirements-gradescope.txt",
                 "autograder")
 
@@ -143,4 +158,4 @@ def bundle(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-__all__ = ["bulk", "bundle", "check", "fixtures", "grade", "list", "template"]
+__all__ = ["bulk", "bundle", "check", "data", "fixtures", "grade", "list", "template"]

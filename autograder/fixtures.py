@@ -149,7 +149,7 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     import importlib.util
     import shutil
 
-    from .session import Session
+    from .grading import open_session
     from .submission import unpack
 
     script = assignment.tests_dir / "make_fixtures.py"
@@ -162,7 +162,7 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     work = Path(tempfile.mkdtemp(prefix=f"autograder-fixtures-{assignment.id}-"))
     try:
         root = unpack(assignment.reference_dir, work / "reference")
-        with Session(root, label="reference", limits=assignment.limits, timeouts=assignment.timeouts) as ref:
+        with open_session(assignment, root, label="reference") as ref:
             module.generate(ref, writer, np.random.default_rng(assignment.seed))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from .assignment import Assignment
 from .errors import BadSubmission, HarnessError
 from .plugin import GradingContext, GradingPlugin, TestInfo
 from .results import Results, TestResult
-from .session import Session
+from .session import Session, Worker
 from .submission import unpack
 
 
@@ -33,6 +34,7 @@ class GradeReport:
     results: Results
     staff_log: str
     errors: list[str]
+    notebook: Any = None  # the NotebookRecord, for notebook assignments
 
     @property
     def ok(self) -> bool:
@@ -81,17 +83,41 @@ def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestI
         return plugin.collected
 
 
+def worker_factory(assignment: Assignment) -> Callable[..., Any]:
+    """What starts a worker for this assignment's submissions: a plain worker, or a notebook kernel.
+
+    A notebook's factory also keeps what was learnt running it (``.record``), so make one per session.
+    """
+    if assignment.kind != "notebook":
+        return Worker
+    from .notebook_worker import NotebookSpec
+
+    settings = assignment.settings
+    return NotebookSpec(str(settings.get("notebook", f"{assignment.id}.ipynb")),
+                        str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)))
+
+
+def open_session(assignment: Assignment, root: Path, *, label: str, user: str | None = None,
+                 deadline: float | None = None) -> Session:
+    """A ``Session`` on ``root`` with the assignment's limits, timeouts and kind of worker."""
+    return Session(root, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
+                   worker_factory=worker_factory(assignment), deadline=deadline)
+
+
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
           on_result: Callable[[TestResult], None] | None = None, on_collected: Callable[[int], None] | None = None,
-          user: str | None = None) -> GradeReport:
-    """Grade ``submission`` (a folder or a .zip) and, when ``out`` is given, write results.json there.
+          user: str | None = None, save_notebook: Path | None = None) -> GradeReport:
+    """Grade ``submission`` (a folder, a .zip or a notebook) and, with ``out``, write results.json there.
 
     ``on_collected(n)`` is called once the number of tests to run is known; ``on_result`` after each.
+    ``save_notebook``: for notebook assignments, where to write the executed notebook with feedback.
     """
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f"autograder-{assignment.id}-"))
     try:
         report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, user)
+        if save_notebook is not None and report.notebook is not None:
+            _save_notebook(report, Path(save_notebook))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report.results.execution_time = time.monotonic() - started
@@ -105,12 +131,15 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
          user: str | None) -> GradeReport:
     try:
         root = unpack(submission, work / "submission")
+        if assignment.kind == "notebook":  # an unreadable notebook fails every test with the reason
+            from . import notebook
+
+            notebook.read(notebook.locate(root, worker_factory(assignment).filename))
     except BadSubmission as exc:
         return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
 
     def session(path: Path, label: str) -> Session:
-        return Session(path, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
-                       deadline=deadline)
+        return open_session(assignment, path, label=label, user=user, deadline=deadline)
 
     def reference() -> Session:
         copy = unpack(assignment.reference_dir, work / "reference")
@@ -127,9 +156,28 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
     finally:
         context.close()
     results = Results(tests=context.results, leaderboard=context.leaderboard)
+    record = context.submission.notebook_record
+    notes = [record.summary()] if record is not None and record.summary() else []
+    notes += [f"Note: {n}" for n in context.submission.notes]
     if context.errors:
-        results.output = "Some grading tests could not run; your instructor has been told."
-    return GradeReport(results, "\n".join(context.staff_log), context.errors)
+        notes.append("Some grading tests could not run; your instructor has been told.")
+    if notes:
+        results.output = "\n\n".join(notes)
+    return GradeReport(results, "\n".join(context.staff_log), context.errors, record)
+
+
+def _save_notebook(report: GradeReport, path: Path) -> None:
+    import nbformat
+
+    from . import notebook
+
+    record = report.notebook
+    if record.path is None:
+        return
+    feedback = [(t.name, t.score, t.max_score, t.output) for t in report.results.tests]
+    executed = notebook.annotate(notebook.read(record.path), record, feedback)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(executed, str(path))
 
 
 def _all_failed(assignment: Assignment, message: str, visible_only: bool,

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from .assignment import Assignment
-from .errors import AssignmentError, GradingFailure, SubmissionError
+from .errors import AssignmentError, GradingFailure, StudentCodeError, SubmissionError
 from .fixtures import Fixtures
 from .results import TestResult
 from .session import Session
@@ -199,6 +199,10 @@ class GradingPlugin:
         else:
             score = info.weight if score is None else min(max(float(score), 0.0), info.weight)
             message = ""
+        record = self.ctx.submission.notebook_record
+        if (isinstance(exc, StudentCodeError) and exc.exc_type in ("AttributeError", "NameError")
+                and record is not None and record.failures()):
+            message += "\n\n" + record.summary()
         if printed.strip() and exc is not None:
             message += f"\n\nYour code printed:\n{printed[-1500:]}"
         result = TestResult(name=info.name, number=info.number, max_score=info.weight, score=score,

@@ -75,6 +75,12 @@ class OutputCapture:
                         self._dropped += excess
                         del self._tail[:excess]
 
+    def keep(self, text: str) -> None:
+        """Put ``text`` back in front of what comes next (after a ``take`` that filtered it)."""
+        if text:
+            with self._lock:
+                self._head[:0] = text.encode()
+
     def take(self, wait: float = 0.0) -> str:
         """The output captured since the last ``take`` (head, an elision note, tail).
 
@@ -131,10 +137,13 @@ def worker_env(root: Path) -> dict[str, str]:
             "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **THREAD_ENV}
 
 
-def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | None = None) -> WorkerProcess:
+def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | None = None,
+          script: Path = WORKER_SCRIPT, args: tuple[str, ...] = ()) -> WorkerProcess:
     """Start a worker serving the submission copy in ``root``.
 
     ``user`` names an unprivileged account to run as (needs root); ``None`` keeps the grader's user.
+    ``script`` is what the interpreter runs (the request server, or the notebook kernel); it gets
+    ``--fd N --root DIR --limits JSON`` and then ``args``.
     """
     import json
 
@@ -142,8 +151,8 @@ def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | 
     parent, child = socket.socketpair()
     try:
         proc = subprocess.Popen(
-            [python or sys.executable, "-I", str(WORKER_SCRIPT), "--fd", str(child.fileno()),
-             "--root", str(root), "--limits", json.dumps(limits.rlimits())],
+            [python or sys.executable, "-I", str(script), "--fd", str(child.fileno()),
+             "--root", str(root), "--limits", json.dumps(limits.rlimits()), *args],
             pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=root, env=worker_env(root), start_new_session=True,
             close_fds=True, **({"user": user, "group": user, "extra_groups": []} if user else {}),

@@ -34,6 +34,8 @@ from .errors import (
 )
 from .worker import wire
 
+NOTE_PREFIX = "[autograder] "
+
 
 class Worker:
     """One worker process and the framed request/reply exchange with it."""
@@ -194,6 +196,7 @@ class Session:
         self._generation = 0
         self._failed_imports: dict[str, SubmissionError] = {}
         self._output: list[str] = []
+        self.notes: list[str] = []  # "[autograder] ..." lines the worker printed (e.g. the CUDA fallback)
 
     # -- worker lifecycle ---------------------------------------------------------------------
     @property
@@ -229,6 +232,15 @@ class Session:
             text = process.output.take(wait=0.5 if not process.alive() else 0.0)
             if text:
                 self._output.append(text)
+                for line in text.splitlines():
+                    note = line.removeprefix(NOTE_PREFIX).strip()
+                    if line.startswith(NOTE_PREFIX) and note not in self.notes and len(self.notes) < 10:
+                        self.notes.append(note[:300])
+
+    @property
+    def notebook_record(self) -> Any:
+        """For a notebook, what the grader learnt running its cells (``notebook.NotebookRecord``)."""
+        return getattr(self._factory, "record", None)
 
     def take_output(self) -> str:
         """What the submission printed since the last call (bounded: head and tail kept)."""

@@ -1,4 +1,4 @@
-"""Taking in a submission: a folder or a .zip (as Gradescope delivers it), copied to a private place.
+"""Taking in a submission: a folder, a .zip or a notebook (as Gradescope delivers them), copied privately.
 
 The copy is what the worker runs in, so the original is never modified. Archives are checked before
 extraction (no absolute or ``..`` paths, no links, bounded size and file count). A single wrapping
@@ -33,8 +33,12 @@ def unpack(source: Path, dest: Path) -> Path:
         _copy_tree(source, dest)
     elif source.suffix == ".zip" or zipfile.is_zipfile(source):
         _extract(source, dest)
+    elif source.suffix == ".ipynb":
+        if source.stat().st_size > MAX_BYTES:
+            raise BadSubmission(f"{source.name} is larger than {MAX_BYTES >> 20} MiB")
+        shutil.copyfile(source, dest / source.name)
     else:
-        raise BadSubmission(f"{source.name} is neither a folder nor a .zip archive")
+        raise BadSubmission(f"{source.name} is neither a folder, a .zip archive nor a notebook (.ipynb)")
     return _root(dest)
 
 

@@ -1,6 +1,7 @@
 """The student template, generated from the reference: solution regions become stubs.
 
-In a reference file, lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the student's
+In a reference file (a ``.py`` file, or a code cell of a notebook, whose outputs the template also
+clears), lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the student's
 to write. The template replaces each region with ``raise NotImplementedError("YOUR CODE HERE")``
 at the marker's indentation; ``# BEGIN SOLUTION: <stub>`` uses ``<stub>`` as the replacement line
 instead (for example ``# BEGIN SOLUTION: best_k = None``). Everything else is copied as it is.
@@ -63,9 +64,29 @@ def generate(reference: Path, dest: Path) -> list[Path]:
             if stripped != text:
                 stubbed.append(relative)
             target.write_text(stripped)
+        elif path.suffix == ".ipynb":
+            if _notebook_template(path, target, str(relative)):
+                stubbed.append(relative)
         else:
             shutil.copyfile(path, target)
     return stubbed
+
+
+def _notebook_template(path: Path, target: Path, name: str) -> bool:
+    """Write the template of the notebook ``path``: regions stubbed in code cells, outputs cleared."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    changed = False
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type == "code":
+            stripped = strip_solutions(cell.source, f"{name}, cell {number}")
+            changed |= stripped != cell.source
+            cell.source = stripped
+            cell.outputs = []
+            cell.execution_count = None
+    nbformat.write(nb, str(target))
+    return changed
 
 
 def stale_files(reference: Path, template: Path) -> list[str]:

@@ -93,7 +93,7 @@ def test_not_a_zip(tmp_path: Path) -> None:
         unpack(fake, tmp_path / "work")
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(BadSubmission, match=r"notes\.txt is neither a folder nor a \.zip archive"):
+    with pytest.raises(BadSubmission, match=r"notes\.txt is neither a folder, a \.zip archive nor a notebook"):
         unpack(text, tmp_path / "work2")
 
 

@@ -1,0 +1,268 @@
+"""Notebook submissions: reading them, choosing what the grader runs, and the executed copy.
+
+A submitted ``.ipynb`` is read and validated with nbformat (``read``); a file that is not JSON, has
+the wrong nbformat version or is not a notebook becomes a ``BadSubmission`` with a message the
+student can act on.
+
+The grader does not replay a student's work: training cells and deliberately slow loops would
+take minutes. ``plan`` chooses what runs, per code cell:
+
+- mode ``definitions`` (the default): only the definitions: imports, ``def`` and ``class``
+  statements, and module-level assignments that are literal constants or that a definition uses
+  (``device = torch.device(...)`` read by ``train``). Everything else (calls, training loops,
+  magics, shell escapes, plots) is left out; line numbers are kept, so tracebacks still match;
+- mode ``all``: every code cell, whole.
+
+Cell tags override the mode: ``grader:run`` runs the whole cell, ``grader:skip`` never runs it.
+The grading tests then drive the notebook's functions on fixture-sized inputs (see
+``notebook_worker``).
+
+``annotate`` writes the executed copy for the instructor: the outputs of what ran, each cell's
+outcome, and the grader's feedback per part.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BadSubmission
+
+TAG_RUN = "grader:run"
+TAG_SKIP = "grader:skip"
+MODES = ("definitions", "all")
+
+
+def read(path: Path) -> Any:
+    """The notebook at ``path`` as an nbformat v4 node, validated."""
+    import nbformat
+    from nbformat.reader import NotJSONError
+
+    path = Path(path)
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadSubmission(f"{name} could not be read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadSubmission(f"{name} is not a Jupyter notebook: it is not valid JSON ({exc}). "
+                            "Download it again with File > Download > Download .ipynb") from None
+    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+        raise BadSubmission(f"{name} is JSON but not a Jupyter notebook (it has no cells)")
+    major = data.get("nbformat")
+    if major not in (3, 4):
+        raise BadSubmission(f"{name} has nbformat version {major!r}; the grader reads versions 3 and 4 "
+                            "(what Jupyter and Colab save)")
+    try:
+        nb = nbformat.reads(json.dumps(data), as_version=4)
+        nbformat.validate(nb)
+    except NotJSONError as exc:  # pragma: no cover - parsed above
+        raise BadSubmission(f"{name} is not valid JSON ({exc})") from None
+    except nbformat.ValidationError as exc:
+        raise BadSubmission(f"{name} is not a valid notebook: {exc.message}") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat's converters raise assorted errors on junk
+        raise BadSubmission(f"{name} is not a valid notebook ({type(exc).__name__}: {exc})") from None
+    return nb
+
+
+def locate(root: Path, expected: str) -> Path:
+    """The notebook in a submission: ``expected`` if present, else the only ``.ipynb`` there is."""
+    root = Path(root)
+    if (root / expected).is_file():
+        return root / expected
+    found = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BadSubmission(f"no notebook in the submission: expected {expected}")
+    names = ", ".join(str(p.relative_to(root)) for p in found[:5])
+    raise BadSubmission(f"the submission has several notebooks ({names}); name the one to grade {expected}")
+
+
+@dataclass(frozen=True)
+class PlannedCell:
+    """One code cell the grader runs: its position in the notebook and the code sent to the kernel."""
+
+    index: int
+    source: str
+    whole: bool
+
+    @property
+    def label(self) -> str:
+        return f"cell {self.index + 1}"
+
+
+def plan(nb: Any, mode: str = "definitions") -> list[PlannedCell]:
+    """What the grader runs of ``nb``, in order."""
+    if mode not in MODES:
+        raise ValueError(f"unknown notebook mode {mode!r} (known: {', '.join(MODES)})")
+    cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+    used = _names_used_by_definitions([_python(c.source) for _, c in cells])
+    planned = []
+    for index, cell in cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if TAG_SKIP in tags:
+            continue
+        if mode == "all" or TAG_RUN in tags:
+            planned.append(PlannedCell(index, cell.source, True))
+            continue
+        source = definitions(cell.source, used)
+        if source is not None:
+            planned.append(PlannedCell(index, source, source == cell.source))
+    return planned
+
+
+def _python(source: str) -> str:
+    """The cell as plain Python: IPython's own transformer turns magics and ``!`` into calls."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - a cell IPython cannot even tokenize
+        return source
+
+
+def _names_used_by_definitions(sources: list[str]) -> set[str]:
+    used: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                used.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return used
+
+
+def definitions(source: str, used: set[str] | frozenset = frozenset()) -> str | None:
+    """The definitions of one cell, other lines blanked (so line numbers hold); ``None`` if none.
+
+    A cell that does not parse is returned whole: running it reports the syntax error where the
+    student will look for it, and the cell defines nothing either way.
+    """
+    python = _python(source)
+    try:
+        tree = ast.parse(python)
+    except SyntaxError:
+        return source
+    lines = python.splitlines()
+    keep: set[int] = set()
+    for node in tree.body:
+        if _is_definition(node, used):
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            keep.update(range(first, node.end_lineno + 1))
+    if not keep:
+        return None
+    if len(keep) == len(lines) and python == source:
+        return source
+    return "\n".join(line if number in keep else "" for number, line in enumerate(lines, 1)).rstrip() + "\n"
+
+
+def _is_definition(node: ast.stmt, used: set[str] | frozenset) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return node.value is not None and (_is_literal(node.value) or bool(names & used))
+    if isinstance(node, ast.Try):  # try: import google.colab / except ImportError: ...
+        parts = node.body + [s for h in node.handlers for s in h.body] + node.orelse + node.finalbody
+        return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) or _is_definition(s, used) for s in parts)
+    return False
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+# -- the executed notebook, for the instructor -----------------------------------------------------
+@dataclass
+class CellOutcome:
+    """What happened to one planned cell: ``ok``, ``error``, ``timeout`` or ``died``."""
+
+    index: int
+    status: str
+    detail: str = ""
+    outputs: list = field(default_factory=list)
+    partial: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"cell {self.index + 1}"
+
+    def describe(self) -> str:
+        what = {"error": "raised", "timeout": "did not finish in time", "died": "stopped the kernel"}[self.status]
+        return f"{self.label} {what}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass
+class NotebookRecord:
+    """What the grader learnt running one notebook, kept across the kernels it starts."""
+
+    path: Path | None = None
+    outcomes: dict[int, CellOutcome] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def excluded(self) -> set[int]:
+        """Cells not to run again: they hung or killed the kernel."""
+        return {i for i, o in self.outcomes.items() if o.status in ("timeout", "died")}
+
+    def failures(self) -> list[CellOutcome]:
+        return [o for _, o in sorted(self.outcomes.items()) if o.status != "ok"]
+
+    def summary(self) -> str:
+        """One paragraph for the student's feedback; empty when every cell ran."""
+        failed = self.failures()
+        if not failed:
+            return ""
+        lines = ["Some cells of your notebook failed when the grader ran their definitions; what they "
+                 "define is missing, so the tests that need it fail:"]
+        lines += [f"- {o.describe()}" for o in failed[:10]]
+        return "\n".join(lines)
+
+
+def annotate(nb: Any, record: NotebookRecord, feedback: list[tuple[str, float, float, str]]) -> Any:
+    """A copy of ``nb`` with the outputs of what the grader ran and its feedback per part.
+
+    ``feedback`` is (test name, score, max score, message) per graded test.
+    """
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        outcome = record.outcomes.get(index)
+        cell.outputs = outcome.outputs if outcome else []
+        cell.execution_count = None
+        if outcome is None:
+            note = "not run by the grader"
+        elif outcome.status == "ok":
+            note = "ran (definitions only)" if outcome.partial else "ran"
+        else:
+            note = outcome.describe()
+        cell.metadata["autograder"] = {"status": outcome.status if outcome else "not run", "note": note}
+    total = sum(f[1] for f in feedback)
+    possible = sum(f[2] for f in feedback)
+    rows = "\n".join(f"| {name} | {score:g} / {max_score:g} | {message.splitlines()[0] if message else ''} |"
+                     for name, score, max_score, message in feedback)
+    text = f"# Grader feedback: {total:g} / {possible:g}\n\n| Test | Score | Feedback |\n|---|---|---|\n{rows}\n"
+    summary = record.summary()
+    if summary:
+        text += "\n" + summary + "\n"
+    if record.notes:
+        text += "\n" + "\n".join(f"- {n}" for n in record.notes) + "\n"
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, metadata={"autograder": {"feedback": True}}))
+    return nb

@@ -1,0 +1,196 @@
+"""A worker for notebook submissions: a sandboxed Jupyter kernel, driven by nbclient.
+
+``NotebookWorker`` starts ``worker/kernel.py`` through ``sandbox.spawn`` (the same process
+boundary, limits and environment as the plain worker), runs the planned cells with nbclient, each
+under its own timeout, then turns the kernel into a request server (``_autograder_bridge``) so that
+grading tests use the notebook exactly as they use a package: ``submission.module("__notebook__")``.
+
+A cell that raises is recorded and grading goes on (its definitions are missing, as they would be
+in Jupyter). A cell that hangs or kills the kernel is recorded, and the kernel is started again
+without it. The ``NotebookRecord`` survives the restarts a session makes, so every later kernel skips
+the bad cells at once, and the executed notebook can be saved for the instructor.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import notebook, sandbox
+from .config import Limits
+from .errors import SubmissionTimeout, WorkerCrashed
+from .session import Worker
+
+KERNEL_SCRIPT = sandbox.WORKER_SCRIPT.with_name("kernel.py")
+_KERNEL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")  # how a SyntaxError names the kernel's temporary file
+
+
+@dataclass
+class NotebookSpec:
+    """How an assignment's notebooks are run, and what the grader learnt running this one."""
+
+    filename: str
+    mode: str = "definitions"
+    cell_timeout: float = 60.0
+    record: notebook.NotebookRecord = field(default_factory=notebook.NotebookRecord)
+
+    def __call__(self, root: Path, **kwargs: Any) -> NotebookWorker:
+        """A fresh worker on the notebook in ``root`` (the ``worker_factory`` of a ``Session``)."""
+        return NotebookWorker(root, spec=self, **kwargs)
+
+
+class _KernelProcess:
+    """What nbclient needs of a kernel manager, for a kernel the sandbox started."""
+
+    def __init__(self, process: sandbox.WorkerProcess) -> None:
+        self.process = process
+
+    def is_alive(self) -> bool:
+        return self.process.alive()
+
+    def interrupt_kernel(self) -> None:
+        import signal
+
+        if self.process.alive():
+            self.process.proc.send_signal(signal.SIGINT)
+
+
+class NotebookWorker(Worker):
+    """One kernel on one notebook: cells first, then the grader's requests."""
+
+    def __init__(self, root: Path, *, spec: NotebookSpec, limits: Limits, start_timeout: float,
+                 python: str | None = None, user: str | None = None) -> None:
+        self.limits = limits
+        self.spec = spec
+        path = notebook.locate(root, spec.filename)
+        spec.record.path = path
+        source = notebook.read(path)
+        deadline = time.monotonic() + start_timeout
+        while True:
+            planned = [c for c in notebook.plan(source, spec.mode) if c.index not in spec.record.excluded]
+            self._start(root, python, user, deadline)
+            try:
+                if self._run_cells(source, planned, deadline):
+                    break
+            except BaseException:
+                self.stop()
+                raise
+            self.stop()  # a cell hung or killed the kernel: start again without it
+        labels = {c.source: c.label for c in planned}
+        self._client.kc.execute(f"import _autograder_bridge\n_autograder_bridge.serve({labels!r})",
+                                store_history=False)
+        self.info = self.request("hello", [], timeout=max(deadline - time.monotonic(), 5.0),
+                                 doing="starting the notebook's kernel")
+        # The kernel's start-up chatter is not the student's output; the grader's own notes are kept.
+        startup = self.process.output.take()
+        self.process.output.keep("".join(line for line in startup.splitlines(keepends=True)
+                                         if line.startswith("[autograder] ")))
+
+    def _start(self, root: Path, python: str | None, user: str | None, deadline: float) -> None:
+        from jupyter_client.asynchronous import AsyncKernelClient
+        from jupyter_client.connect import write_connection_file
+        from nbclient import NotebookClient
+        from nbclient.util import run_sync
+
+        self._dir = Path(tempfile.mkdtemp(prefix="agk-"))
+        self._dir.chmod(0o711)
+        connection, _ = write_connection_file(str(self._dir / "kernel.json"), transport="ipc",
+                                              ip=str(self._dir / "k"))
+        Path(connection).chmod(0o644)
+        self.process = sandbox.spawn(root, limits=self.limits, python=python, user=user, script=KERNEL_SCRIPT,
+                                     args=("--connection", connection))
+        process = self.process
+
+        class Client(AsyncKernelClient):
+            def is_alive(self) -> bool:  # the process, not a heartbeat that a busy kernel still sends
+                return process.alive()
+
+        kc = Client()
+        kc.load_connection_file(connection)
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=max(deadline - time.monotonic(), 1.0))
+        except RuntimeError as exc:
+            output = process.output.take(wait=0.5)
+            self.stop()
+            if "Kernel died" in str(exc) or not process.alive():
+                raise WorkerCrashed(f"starting the notebook's kernel: the kernel died\n{output[-2000:]}") from None
+            raise SubmissionTimeout("starting the notebook's kernel took too long") from None
+        self._client = NotebookClient(None, km=_KernelProcess(process), timeout=int(self.spec.cell_timeout),
+                                      allow_errors=True, interrupt_on_timeout=False, record_timing=False,
+                                      iopub_timeout=2, raise_on_iopub_timeout=False)
+        self._client.kc = kc
+
+    def _run_cells(self, source: Any, planned: list[notebook.PlannedCell], deadline: float) -> bool:
+        """Run ``planned``; False when one hung or killed the kernel (it is recorded, to be left out)."""
+        import nbformat
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        record = self.spec.record
+        self._client.nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("") for _ in source.cells])
+        for cell in planned:
+            if time.monotonic() > deadline:
+                raise SubmissionTimeout("running the notebook's cells took longer than the grader allows")
+            code = nbformat.v4.new_code_cell(cell.source)
+            try:
+                self._client.execute_cell(code, cell.index)
+            except CellTimeoutError:
+                record.outcomes[cell.index] = notebook.CellOutcome(
+                    cell.index, "timeout", f"over {self.spec.cell_timeout:g} s (an infinite loop?)",
+                    _timeout_output(self.spec.cell_timeout), partial=not cell.whole)
+                return False
+            except DeadKernelError:
+                printed = self.process.output.take(wait=1.0)
+                record.outcomes[cell.index] = notebook.CellOutcome(
+                    cell.index, "died", _death(self.process), [_stream(printed)] if printed else [],
+                    partial=not cell.whole)
+                return False
+            errors = [o for o in code.outputs if o.get("output_type") == "error"]
+            detail = _KERNEL_FILE.sub(r"(line \1)", f"{errors[0].get('ename')}: {errors[0].get('evalue')}")[:500] \
+                if errors else ""
+            record.outcomes[cell.index] = notebook.CellOutcome(
+                cell.index, "error" if errors else "ok", detail, list(code.outputs), partial=not cell.whole)
+        return True
+
+    def stop(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None and client.kc is not None:
+            try:
+                client.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing sockets of a dead kernel
+                pass
+            client.kc = None
+        if getattr(self, "process", None) is not None:
+            self.process.stop()
+        if getattr(self, "_dir", None) is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _stream(text: str) -> Any:
+    import nbformat
+
+    return nbformat.v4.new_output("stream", name="stderr", text=text[-4000:])
+
+
+def _timeout_output(limit: float) -> list:
+    import nbformat
+
+    return [nbformat.v4.new_output("error", ename="CellTimeout", evalue=f"stopped by the grader after {limit:g} s",
+                                   traceback=[])]
+
+
+def _death(process: sandbox.WorkerProcess) -> str:
+    code = process.proc.poll()
+    if code is None:
+        return "the kernel stopped answering"
+    if code >= 0:
+        return f"the kernel exited with status {code} (sys.exit or os._exit?)"
+    import signal
+
+    name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+    return f"the kernel was killed by {name}"
