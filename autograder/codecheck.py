@@ -14,11 +14,37 @@ from pathlib import Path
 from .errors import GradingFailure
 
 
+def _source(path: Path) -> str:
+    """A .py file's text; for a notebook, its code cells as Python, leaving out cells that do not parse."""
+    if Path(path).suffix != ".ipynb":
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    from . import notebook
+    from .errors import BadSubmission
+
+    try:
+        nb = notebook.read(Path(path))
+    except BadSubmission as exc:
+        raise OSError(exc.message) from None
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            code = notebook._python(cell.source)
+            try:
+                ast.parse(code)
+            except SyntaxError:
+                continue
+            cells.append(code)
+    return "\n\n".join(cells)
+
+
 def find_function(path: Path, qualname: str) -> tuple[ast.FunctionDef, list[str]]:
-    """The function ``qualname`` ("Class.method" or "function") in the file, with the file's lines."""
+    """The function ``qualname`` ("Class.method" or "function") in the file, with the file's lines.
+
+    ``path`` may be a notebook: its code cells are read in order, as the kernel runs them.
+    """
     __tracebackhide__ = True
     try:
-        source = Path(path).read_text(encoding="utf-8", errors="replace")
+        source = _source(path)
         tree = ast.parse(source)
     except (OSError, SyntaxError) as exc:
         raise GradingFailure(f"could not read {Path(path).name}: {exc}") from None
@@ -150,6 +176,28 @@ def assert_no_batch_loop(path: Path, qualname: str) -> None:
         where = "; ".join(f"line {loop.line}: `{loop.text}`" for loop in loops[:3])
         raise GradingFailure(f"{qualname} loops over the examples of the batch ({where}). "
                              "Use batched numpy operations instead of a Python loop over examples.")
+
+
+def python_loops(func: ast.FunctionDef, lines: list[str]) -> list[Loop]:
+    """Every Python-level loop in ``func``: ``for``, ``while`` and comprehensions."""
+    found = []
+    for node in ast.walk(func):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension)):
+            line = getattr(node, "lineno", None) or node.iter.lineno
+            found.append(Loop(line, lines[line - 1].strip() if 0 < line <= len(lines) else ""))
+    return sorted(found, key=lambda loop: loop.line)
+
+
+def assert_max_loops(path: Path, qualname: str, most: int) -> None:
+    """Fail when ``qualname`` has more than ``most`` Python loops (``for``, ``while``, comprehensions)."""
+    __tracebackhide__ = True
+    func, lines = find_function(path, qualname)
+    loops = python_loops(func, lines)
+    if len(loops) > most:
+        where = "; ".join(f"`{loop.text}`" for loop in loops[:3])
+        allowed = "no Python loop" if most == 0 else f"at most {most} Python loop{'s' if most > 1 else ''}"
+        raise GradingFailure(f"{qualname} must use {allowed}, but it has {len(loops)} ({where}). "
+                             "Vectorize with numpy broadcasting or matrix products.")
 
 
 def calls(func: ast.FunctionDef, name: str) -> bool:

@@ -404,3 +404,57 @@ def test_runtime_ratio_floor_and_zero_reference() -> None:
         assert_runtime_ratio(0.006, 0.0001, "x", max_ratio=5, floor_s=0.005)
     with pytest.raises(GradingFailure):
         assert_runtime_ratio(0.01, 0.0, "x", max_ratio=1000)
+
+
+# -- counting Python loops, in .py files and notebooks ----------------------------------------------
+LOOPY = """\
+import numpy as np
+
+class KNN:
+    def none(self, X):
+        return np.sqrt(((X[:, None] - self.T[None]) ** 2).sum(-1))
+
+    def one(self, X):
+        out = np.zeros((len(X), len(self.T)))
+        for i in range(len(X)):
+            out[i] = np.sqrt(((self.T - X[i]) ** 2).sum(1))
+        return out
+
+    def hidden(self, X):
+        return np.array([[np.linalg.norm(x - t) for t in self.T] for x in X])
+"""
+
+
+def test_loop_count_sees_for_while_and_comprehensions(tmp_path):
+    from autograder.codecheck import assert_max_loops
+
+    path = tmp_path / "knn.py"
+    path.write_text(LOOPY)
+    assert_max_loops(path, "KNN.none", 0)
+    assert_max_loops(path, "KNN.one", 1)
+    with pytest.raises(GradingFailure, match=r"KNN.one must use no Python loop, but it has 1 \(`for i in range"):
+        assert_max_loops(path, "KNN.one", 0)
+    with pytest.raises(GradingFailure, match="at most 1 Python loop, but it has 2"):
+        assert_max_loops(path, "KNN.hidden", 1)
+
+
+def test_notebook_functions_are_found_across_cells_and_magics(tmp_path):
+    import nbformat
+
+    from autograder.codecheck import assert_max_loops, find_function
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\n!pip install nothing\nimport numpy as np"),
+        nbformat.v4.new_code_cell("def broken(:\n    pass"),  # left out; the others still read
+        nbformat.v4.new_code_cell(LOOPY.split("\n", 2)[2]),
+        nbformat.v4.new_code_cell("class KNN:\n    def none(self, X):\n        while True:\n            pass"),
+    ])
+    path = tmp_path / "ps.ipynb"
+    nbformat.write(nb, str(path))
+    with pytest.raises(GradingFailure, match="KNN.none must use no Python loop, but it has 1 \\(`while True:`"):
+        assert_max_loops(path, "KNN.none", 0)  # the last definition wins, as in the kernel
+    with pytest.raises(GradingFailure, match="KNN.one is not defined in ps.ipynb"):
+        find_function(path, "KNN.one")  # the later class replaced the earlier one, methods and all
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    with pytest.raises(GradingFailure, match="could not read bad.ipynb"):
+        find_function(tmp_path / "bad.ipynb", "KNN.one")
