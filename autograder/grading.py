@@ -157,6 +157,8 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         context.close()
     results = Results(tests=context.results, leaderboard=context.leaderboard)
     record = context.submission.notebook_record
+    if record is not None:  # for the executed notebook's feedback cell
+        record.notes = list(context.submission.notes)
     notes = [record.summary()] if record is not None and record.summary() else []
     notes += [f"Note: {n}" for n in context.submission.notes]
     if context.errors:

@@ -136,9 +136,29 @@ def _names_used_by_definitions(sources: list[str]) -> set[str]:
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                used.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                used |= _free_names(node)
+            elif isinstance(node, ast.ClassDef):  # its methods are functions of their own in this walk
+                parts = [*node.decorator_list, *node.bases, *node.keywords,
+                         *(s for s in node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+                used |= {n.id for part in parts for n in ast.walk(part)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return used
+
+
+def _free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    """The global names a function reads: not its parameters or locals (``model`` in ``def train(model)``
+    is not the notebook's ``model = train()``), but its defaults, decorators and annotations."""
+    args = node.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs, *filter(None, [args.vararg, args.kwarg])]
+    outside = [*getattr(node, "decorator_list", []), *args.defaults, *filter(None, args.kw_defaults),
+               *filter(None, [getattr(node, "returns", None), *(a.annotation for a in params)])]
+    body = [n for part in (node.body if isinstance(node.body, list) else [node.body]) for n in ast.walk(part)]
+    declared = {name for n in body if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    local = ({a.arg for a in params} | {n.id for n in body if isinstance(n, ast.Name)
+                                        and not isinstance(n.ctx, ast.Load)}) - declared
+    free = {n.id for n in body if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
+    return free | declared | {n.id for part in outside for n in ast.walk(part) if isinstance(n, ast.Name)}
 
 
 def definitions(source: str, used: set[str] | frozenset = frozenset()) -> str | None:
@@ -160,7 +180,8 @@ def definitions(source: str, used: set[str] | frozenset = frozenset()) -> str | 
             keep.update(range(first, node.end_lineno + 1))
     if not keep:
         return None
-    if len(keep) == len(lines) and python == source:
+    left_out = [line.strip() for number, line in enumerate(lines, 1) if number not in keep]
+    if all(not line or line.startswith("#") for line in left_out):  # only blank lines and comments: all of it
         return source
     return "\n".join(line if number in keep else "" for number, line in enumerate(lines, 1)).rstrip() + "\n"
 
@@ -171,7 +192,8 @@ def _is_definition(node: ast.stmt, used: set[str] | frozenset) -> bool:
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        return node.value is not None and (_is_literal(node.value) or bool(names & used))
+        return node.value is not None and (_is_literal(node.value) or isinstance(node.value, ast.Lambda)
+                                           or bool(names & used))
     if isinstance(node, ast.Try):  # try: import google.colab / except ImportError: ...
         parts = node.body + [s for h in node.handlers for s in h.body] + node.orelse + node.finalbody
         return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) or _is_definition(s, used) for s in parts)

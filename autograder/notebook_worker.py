@@ -110,6 +110,9 @@ class NotebookWorker(Worker):
             def is_alive(self) -> bool:  # the process, not a heartbeat that a busy kernel still sends
                 return process.alive()
 
+            async def _async_is_alive(self) -> bool:  # what wait_for_ready asks: a kernel slow to start
+                return process.alive()                # (a loaded machine) misses heartbeats, yet lives
+
         kc = Client()
         kc.load_connection_file(connection)
         kc.start_channels()

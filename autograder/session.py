@@ -230,8 +230,9 @@ class Session:
         process = getattr(self._worker, "process", None)
         if process is not None:
             text = process.output.take(wait=0.5 if not process.alive() else 0.0)
-            if text:
-                self._output.append(text)
+            if text:  # the grader's notes are not what the student's code printed
+                printed = [line for line in text.splitlines(keepends=True) if not line.startswith(NOTE_PREFIX)]
+                self._output.append("".join(printed))
                 for line in text.splitlines():
                     note = line.removeprefix(NOTE_PREFIX).strip()
                     if line.startswith(NOTE_PREFIX) and note not in self.notes and len(self.notes) < 10:
