@@ -111,14 +111,15 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
 
 def template(args: argparse.Namespace, console: Console) -> int:
     a = assignments.load(args.assignment)
+    exclude = a.settings.get("template_exclude", [])
     if args.check:
-        stale = template_mod.stale_files(a.reference_dir, a.template_dir)
+        stale = template_mod.stale_files(a.reference_dir, a.template_dir, exclude)
         if stale:
             console.print(f"[bold red]stale template:[/] {', '.join(stale)}; run `autograder template {a.id}`")
             return 1
         console.print(f"student_template/{a.id} is up to date")
         return 0
-    stubbed = template_mod.generate(a.reference_dir, a.template_dir)
+    stubbed = template_mod.generate(a.reference_dir, a.template_dir, exclude)
     console.print(f"wrote {a.template_dir} ({len(stubbed)} files with solution regions stubbed)")
     return 0
 

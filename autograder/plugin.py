@@ -8,7 +8,8 @@ They receive these fixtures:
 - ``submission``: a ``Session`` on the student's submission (its worker is fresh for each test file);
 - ``reference``:  a ``Session`` on the reference solution (for runtime ratios measured in the same run);
 - ``fixtures``:   the assignment's ``Fixtures`` (expected values, thresholds; never sent to a worker);
-- ``assignment``: the ``Assignment``.
+- ``assignment``: the ``Assignment``;
+- ``feedback``:   ``feedback(text)`` adds to the test's message even when it passes (say, why partial credit).
 
 Each test's outcome becomes a ``TestResult`` with a message the student can read; tracebacks go to
 the staff log.
@@ -123,6 +124,7 @@ class GradingPlugin:
         self.ctx = context
         self._module: str | None = None
         self._failures: dict[str, BaseException] = {}
+        self._feedback: dict[str, list[str]] = {}
         self.collected: list[TestInfo] = []
 
     # -- fixtures offered to grading tests ------------------------------------------------------
@@ -137,6 +139,11 @@ class GradingPlugin:
     @pytest.fixture
     def fixtures(self) -> Fixtures:
         return self.ctx.fixtures
+
+    @pytest.fixture
+    def feedback(self, request: pytest.FixtureRequest) -> Callable[[str], None]:
+        """``feedback(text)`` adds a line to the test's message, shown whatever its score (partial credit)."""
+        return self._feedback.setdefault(request.node.nodeid, []).append
 
     @pytest.fixture
     def assignment(self) -> Assignment:
@@ -199,6 +206,7 @@ class GradingPlugin:
         else:
             score = info.weight if score is None else min(max(float(score), 0.0), info.weight)
             message = ""
+        message = "\n".join([*self._feedback.pop(item.nodeid, []), message]).strip()
         record = self.ctx.submission.notebook_record
         if (isinstance(exc, StudentCodeError) and exc.exc_type in ("AttributeError", "NameError")
                 and record is not None and record.failures()):

@@ -4,7 +4,9 @@ In a reference file (a ``.py`` file, or a code cell of a notebook, whose outputs
 clears), lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the student's
 to write. The template replaces each region with ``raise NotImplementedError("YOUR CODE HERE")``
 at the marker's indentation; ``# BEGIN SOLUTION: <stub>`` uses ``<stub>`` as the replacement line
-instead (for example ``# BEGIN SOLUTION: best_k = None``). Everything else is copied as it is.
+instead (for example ``# BEGIN SOLUTION: best_k = None``). Everything else is copied as it is, except
+the files an assignment excludes (``[settings] template_exclude`` in its assignment.toml: shell patterns
+on paths relative to the reference, e.g. ``"predictions/*.csv"`` for outputs of the reference's runs).
 Templates are never edited by hand: ``autograder template ID --check`` fails when one is stale.
 """
 
@@ -14,6 +16,8 @@ import filecmp
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from .errors import AssignmentError
@@ -46,15 +50,23 @@ def strip_solutions(text: str, name: str = "<text>") -> str:
     return "".join(out)
 
 
-def generate(reference: Path, dest: Path) -> list[Path]:
-    """Write the template of ``reference`` to ``dest`` (replaced); return the files with regions."""
-    reference, dest = Path(reference), Path(dest)
+def excluded(relative: Path, patterns: Iterable[str]) -> bool:
+    """Whether ``relative`` (or a folder it is in) matches one of the shell ``patterns`` (``*`` crosses ``/``)."""
+    parts = Path(relative).parts
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatchcase(prefix, pattern) for pattern in patterns for prefix in prefixes)
+
+
+def generate(reference: Path, dest: Path, exclude: Iterable[str] = ()) -> list[Path]:
+    """Write the template of ``reference`` to ``dest`` (replaced), leaving out what matches ``exclude``;
+    return the files with regions."""
+    reference, dest, exclude = Path(reference), Path(dest), list(exclude)
     if dest.exists():
         shutil.rmtree(dest)
     stubbed = []
     for path in sorted(reference.rglob("*")):
         relative = path.relative_to(reference)
-        if any(part in IGNORED for part in relative.parts) or not path.is_file():
+        if any(part in IGNORED for part in relative.parts) or not path.is_file() or excluded(relative, exclude):
             continue
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,11 +101,12 @@ def _notebook_template(path: Path, target: Path, name: str) -> bool:
     return changed
 
 
-def stale_files(reference: Path, template: Path) -> list[str]:
-    """Files where ``template`` differs from what ``generate`` would write now."""
+def stale_files(reference: Path, template: Path, exclude: Iterable[str] = ()) -> list[str]:
+    """Files where ``template`` differs from what ``generate`` would write now (an excluded file found in
+    ``template`` is one of them)."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "template"
-        generate(reference, fresh)
+        generate(reference, fresh, exclude)
         return sorted(_diff(filecmp.dircmp(fresh, template), Path()))
 
 

@@ -69,8 +69,9 @@ def test_run_autograder_as_gradescope_does(tmp_path):
     root = tmp_path / "autograder"
     submission = root / "submission"
     with zipfile.ZipFile(tmp_path / "upload.zip", "w") as archive:
-        for path in (ROOT / "reference" / "hw6").rglob("*.py"):
-            archive.write(path, path.relative_to(ROOT / "reference").as_posix())
+        for path in (ROOT / "reference" / "hw6").rglob("*"):  # the package and the predictions CSVs
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, path.relative_to(ROOT / "reference").as_posix())
     submission.mkdir(parents=True)
     shutil.copy(tmp_path / "upload.zip", submission / "upload.zip")
     (root / "results").mkdir()

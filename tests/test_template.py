@@ -169,3 +169,29 @@ def test_same_size_same_mtime_edit_is_still_found(reference: Path, tmp_path: Pat
     path.write_text("print('no regions HERE')\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert stale_files(reference, dest) == ["run.py"]
+
+
+def test_excluded_files_stay_out_of_the_template(reference: Path, tmp_path: Path) -> None:
+    write_tree(reference, {"predictions/cifar10.csv": "Id,Category\n0,3\n", "predictions/notes.md": "kept\n",
+                           "out/a/b.csv": "x\n"})
+    dest = tmp_path / "template"
+    generate(reference, dest, exclude=["predictions/*.csv", "out"])
+    assert not (dest / "predictions" / "cifar10.csv").exists() and not (dest / "out").exists()
+    assert (dest / "predictions" / "notes.md").read_text() == "kept\n"
+    assert stale_files(reference, dest, ["predictions/*.csv", "out"]) == []
+    # without the exclusion the reference's outputs are missing from the template; an excluded file
+    # that shows up in the template makes it stale
+    assert stale_files(reference, dest) == ["out", "predictions/cifar10.csv"]
+    (dest / "predictions" / "cifar10.csv").write_text("Id,Category\n")
+    assert stale_files(reference, dest, ["predictions/*.csv", "out"]) == ["predictions/cifar10.csv"]
+
+
+def test_exclude_patterns_match_paths_and_their_folders() -> None:
+    from autograder.template import excluded
+
+    assert excluded(Path("predictions/cifar10.csv"), ["predictions/*.csv"])
+    assert excluded(Path("predictions/sub/x.csv"), ["predictions/*.csv"])  # '*' crosses folders, as in fnmatch
+    assert excluded(Path("data/raw/file.bin"), ["data"])
+    assert not excluded(Path("predictions/notes.md"), ["predictions/*.csv"])
+    assert not excluded(Path("kaggle/predictions.csv"), ["predictions/*.csv"])
+    assert not excluded(Path("a.csv"), [])

@@ -6,8 +6,12 @@ helpers the grading tests use on submissions (``hw6_helpers.py``).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,19 @@ _spec.loader.exec_module(h)
 
 IRIS_MARGIN = 0.1  # a submission passes 6.4 at the reference's test accuracy minus this
 
+# Section 7 of the seed (Kaggle), graded as 8.1 / 8.2 from the submission's predictions CSVs. The reference's
+# scripts train on a bounded budget here (a few epochs on a subset of the training images, on CPU), so
+# that generating the fixtures stays within a couple of minutes; the thresholds are calibrated on that run.
+KAGGLE = {
+    "fashion_mnist": dict(script="kaggle/fashion_mnist_mlp.py", csv="predictions/fashion_mnist.csv",
+                          train_size=6000, epochs=3),
+    "cifar10": dict(script="kaggle/cifar10_cnn.py", csv="predictions/cifar10.csv", train_size=4000, epochs=3),
+}
+KAGGLE_RUN = dict(seed=0, threads=2, val_fraction=0.1)
+KAGGLE_FULL_MARGIN = 0.03  # full points from the reference's test accuracy minus this ...
+# ... half the points from halfway between chance (1 / classes) and that mark
+REFERENCE_DIR = Path(__file__).resolve().parents[3] / "reference" / "hw6"  # the committed reference
+
 
 def generate(reference, out, rng: np.random.Generator) -> None:
     activations(reference, out, rng)
@@ -29,6 +46,7 @@ def generate(reference, out, rng: np.random.Generator) -> None:
     neural_network(reference, out, rng)
     einsum(reference, out, rng)
     iris(reference, out, rng)
+    kaggle(reference, out, rng)
 
 
 def activations(reference, out, rng) -> None:
@@ -139,3 +157,63 @@ def iris(reference, out, rng) -> None:
     out.threshold("iris_accuracy", accuracy - IRIS_MARGIN, data=[arrays[n] for n in h.IRIS_ARRAYS],
                   reference=accuracy,
                   how=f"test accuracy of the reference after the grader's training routine, minus {IRIS_MARGIN}")
+
+
+def kaggle(reference, out, rng) -> None:
+    """Run the reference's Kaggle scripts, score their predictions on the hidden test labels, calibrate.
+
+    The scripts are the instructor's code: they run in a subprocess on this side (torch is needed here,
+    never when grading). Their CSVs are read back by the same strict reader as a submission's, and copied
+    into the committed reference (``reference/hw6/predictions/``) when they differ from it, so the
+    reference stays a complete submission. ``rng`` is not used: the scripts seed themselves.
+    """
+    from autograder import datasets, predictions
+
+    root = datasets.data_root()
+    meta = {}
+    with tempfile.TemporaryDirectory(prefix="hw6-kaggle-") as tmp:
+        for name, task in KAGGLE.items():
+            test, train = datasets.load(name, "test", root), datasets.load(name, "train", root)
+            csv_path = _run_kaggle_script(reference.root, task, root, Path(tmp) / f"{name}.csv")
+            labels = predictions.read_predictions(csv_path, n=len(test), num_classes=test.num_classes,
+                                                  shown_as=f"the reference's {task['csv']}")
+            accuracy = predictions.accuracy(labels, test.labels)
+            full = round(accuracy - KAGGLE_FULL_MARGIN, 6)
+            partial = round((1.0 / test.num_classes + full) / 2, 6)
+            budget = (f"the reference's {task['script']} trained for {task['epochs']} epochs on {task['train_size']} "
+                      f"training images ({KAGGLE_RUN['val_fraction']:.0%} of them held out for validation; a "
+                      f"bounded CPU budget, the full run does better)")
+            data = [test.images, test.labels]
+            out.threshold(f"kaggle_{name}_full", full, data=data, reference=accuracy,
+                          how=f"test accuracy of {budget}, minus {KAGGLE_FULL_MARGIN}")
+            out.threshold(f"kaggle_{name}_partial", partial, data=data, reference=accuracy,
+                          how=f"halfway between chance (1/{test.num_classes}) and the full mark "
+                              f"(test accuracy of {budget}, minus {KAGGLE_FULL_MARGIN})")
+            blob = csv_path.read_bytes()
+            meta[name] = {**task, **KAGGLE_RUN, "split": f"test (all {len(test)} images)", "n_test": len(test),
+                          "num_classes": test.num_classes, "synthetic": test.synthetic,
+                          "test_fingerprint": test.fingerprint, "train_fingerprint": train.fingerprint,
+                          "reference_csv_sha256": hashlib.sha256(blob).hexdigest()}
+            committed = REFERENCE_DIR / task["csv"]
+            if not committed.is_file() or committed.read_bytes() != blob:
+                committed.parent.mkdir(parents=True, exist_ok=True)
+                committed.write_bytes(blob)
+                print(f"updated {committed}", file=sys.stderr)
+    out.meta["kaggle"] = meta
+
+
+def _run_kaggle_script(reference_root: Path, task: dict, data_root: Path, csv_path: Path) -> Path:
+    import autograder
+    from autograder.errors import FixtureError
+
+    command = [sys.executable, task["script"], "--data", str(data_root), "--out", str(csv_path),
+               "--train-size", str(task["train_size"]), "--epochs", str(task["epochs"]), "--quiet",
+               *(arg for key, value in KAGGLE_RUN.items() for arg in (f"--{key.replace('_', '-')}", str(value)))]
+    env = {**os.environ, "PYTHONHASHSEED": "0",  # the fallback data loader needs the autograder package
+           "PYTHONPATH": os.pathsep.join([str(Path(autograder.__file__).resolve().parent.parent),
+                                          os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    done = subprocess.run(command, cwd=reference_root, env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 or not csv_path.is_file():
+        raise FixtureError(f"the reference's {task['script']} failed (exit {done.returncode}):\n"
+                           f"{(done.stdout + done.stderr)[-3000:]}")
+    return csv_path

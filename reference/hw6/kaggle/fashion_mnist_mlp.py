@@ -1,0 +1,52 @@
+"""7.1 MLP for Fashion-MNIST: train a multi-layer perceptron, write the test-set predictions for Kaggle.
+
+python kaggle/fashion_mnist_mlp.py --data data --download   # 10 epochs on all 60000 training images
+python kaggle/fashion_mnist_mlp.py --train-size 6000 --epochs 3
+
+Prints the training and validation loss and accuracy of every epoch (the curves of the write-up) and
+writes predictions/fashion_mnist.csv (Id,Category with integer labels). Run it from the folder above
+kaggle/. Data loading, evaluation and the CSV are in kaggle_common.py.
+"""
+
+import torch
+from kaggle_common import arguments, run
+from torch import nn
+
+NAME = "fashion_mnist"
+DEFAULTS = {"data": "data", "out": "predictions/fashion_mnist.csv", "epochs": 10, "batch_size": 128,
+            "val_fraction": 0.1, "seed": 0, "threads": 2}
+
+
+def build_model() -> nn.Module:
+    """The MLP: a (N, 1, 28, 28) batch of images in, (N, 10) class scores (logits) out."""
+    # BEGIN SOLUTION
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 256), nn.ReLU(),
+        nn.Linear(256, 128), nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+    # END SOLUTION
+
+
+def build_optimizer(model: nn.Module) -> torch.optim.Optimizer:
+    # BEGIN SOLUTION
+    return torch.optim.Adam(model.parameters(), lr=1e-3)
+    # END SOLUTION
+
+
+def main(*, data: str = DEFAULTS["data"], out: str = DEFAULTS["out"], epochs: int = DEFAULTS["epochs"],
+         batch_size: int = DEFAULTS["batch_size"], train_size: int | None = None,
+         val_fraction: float = DEFAULTS["val_fraction"], seed: int = DEFAULTS["seed"],
+         threads: int = DEFAULTS["threads"], download: bool = False, verbose: bool = True) -> dict[str, float]:
+    """Train, write the predictions CSV to ``out``, return the final training and validation metrics."""
+    return run(NAME, build_model, build_optimizer, data=data, out=out, epochs=epochs, batch_size=batch_size,
+               train_size=train_size, val_fraction=val_fraction, seed=seed, threads=threads, download=download,
+               verbose=verbose)
+
+
+if __name__ == "__main__":
+    args = arguments(__doc__, DEFAULTS).parse_args()
+    main(data=args.data, out=args.out, epochs=args.epochs, train_size=args.train_size,
+         val_fraction=args.val_fraction, seed=args.seed, threads=args.threads, download=args.download,
+         verbose=not args.quiet)

@@ -1,0 +1,43 @@
+"""7.2 CNN for CIFAR-10: train a small convolutional network, write the test-set predictions for Kaggle.
+
+python kaggle/cifar10_cnn.py --data data --download   # 10 epochs on all 50000 training images
+python kaggle/cifar10_cnn.py --train-size 5000 --epochs 3
+
+Prints the training and validation loss and accuracy of every epoch (the curves of the write-up) and
+writes predictions/cifar10.csv (Id,Category with integer labels), the file to submit to Kaggle. Run it
+from the folder above kaggle/. Data loading, evaluation and the CSV are in kaggle_common.py.
+"""
+
+import torch
+from kaggle_common import arguments, run
+from torch import nn
+
+NAME = "cifar10"
+DEFAULTS = {"data": "data", "out": "predictions/cifar10.csv", "epochs": 10, "batch_size": 64,
+            "val_fraction": 0.1, "seed": 0, "threads": 2}
+
+
+def build_model() -> nn.Module:
+    """The CNN: a (N, 3, 32, 32) batch of images in, (N, 10) class scores (logits) out."""
+    raise NotImplementedError("YOUR CODE HERE")
+
+
+def build_optimizer(model: nn.Module) -> torch.optim.Optimizer:
+    raise NotImplementedError("YOUR CODE HERE")
+
+
+def main(*, data: str = DEFAULTS["data"], out: str = DEFAULTS["out"], epochs: int = DEFAULTS["epochs"],
+         batch_size: int = DEFAULTS["batch_size"], train_size: int | None = None,
+         val_fraction: float = DEFAULTS["val_fraction"], seed: int = DEFAULTS["seed"],
+         threads: int = DEFAULTS["threads"], download: bool = False, verbose: bool = True) -> dict[str, float]:
+    """Train, write the predictions CSV to ``out``, return the final training and validation metrics."""
+    return run(NAME, build_model, build_optimizer, data=data, out=out, epochs=epochs, batch_size=batch_size,
+               train_size=train_size, val_fraction=val_fraction, seed=seed, threads=threads, download=download,
+               verbose=verbose)
+
+
+if __name__ == "__main__":
+    args = arguments(__doc__, DEFAULTS).parse_args()
+    main(data=args.data, out=args.out, epochs=args.epochs, train_size=args.train_size,
+         val_fraction=args.val_fraction, seed=args.seed, threads=args.threads, download=args.download,
+         verbose=not args.quiet)
