@@ -1,0 +1,382 @@
+"""Inside the worker: generic helpers that grading tests call on PyTorch submissions.
+
+Grading tests reach this module as ``probes = submission.module("_autograder_probes")`` (the worker's
+folder is on ``sys.path``). Nothing here knows an assignment: the helpers turn arrays into tensors and
+back, describe and load models, wrap arrays as datasets the way torchvision's ``CIFAR10`` yields them,
+record what a method was called with, and run a model for its outputs. What they return is plain
+data (numbers, lists, dicts, numpy arrays) where the grader needs values, and a tensor, model or
+loader (kept in the worker as a handle) where it only passes the object on.
+
+torch is imported when a helper first needs it, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+
+_MISSING = object()
+MAX_RECORDED = 200_000
+"""Largest array (in elements) that ``record_calls`` keeps by value; bigger ones are summarized."""
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _as_tensor(value: Any, dtype: Any = None) -> Any:
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        return value if dtype is None else value.to(dtype)
+    return tensor(value, dtype)
+
+
+# -- values ---------------------------------------------------------------------------------------
+def tensor(array: Any, dtype: str | None = None) -> Any:
+    """``array`` (an ndarray, a number or nested lists) as a CPU tensor; ``dtype`` names a torch dtype
+    ("float32", "int64"...), else float64 arrays become float32 and the rest keep their dtype."""
+    torch = _torch()
+    array = np.asarray(array)
+    if dtype is not None:
+        return torch.as_tensor(np.array(array), dtype=getattr(torch, dtype))
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    return torch.from_numpy(np.array(array))
+
+
+def numpy(value: Any) -> Any:
+    """``value`` with every tensor in it (also in lists, tuples and dicts) turned into a numpy array."""
+    torch = _torch()
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if type(value) in (list, tuple):
+        return type(value)(numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: numpy(v) for k, v in value.items()}
+    return value
+
+
+def seed(value: int) -> None:
+    """Seed ``random``, ``numpy.random`` and torch (what a notebook's ``torch.manual_seed`` would do)."""
+    random.seed(value)
+    np.random.seed(value)
+    _torch().manual_seed(value)
+
+
+def set_threads(n: int) -> None:
+    """torch's intra-op threads (the worker starts with one)."""
+    _torch().set_num_threads(int(n))
+
+
+def device(name: str = "cpu") -> Any:
+    return _torch().device(name)
+
+
+# -- models ----------------------------------------------------------------------------------------
+def summary(model: Any) -> dict:
+    """What a model is made of, as plain data.
+
+    ``parameters``: the number of trainable parameters; ``modules``: ``[name, type name]`` of each
+    leaf module in registration order; ``state``: ``[name, shape]`` of each ``state_dict`` entry.
+    """
+    leaves = [[name, type(m).__name__] for name, m in model.named_modules() if name and not list(m.children())]
+    return {
+        "parameters": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+        "modules": leaves,
+        "state": [[name, list(value.shape)] for name, value in model.state_dict().items()],
+    }
+
+
+def state_arrays(model: Any) -> list:
+    """The values of ``model.state_dict()`` in order, as numpy arrays (parameters and buffers)."""
+    return [value.detach().cpu().numpy().copy() for value in model.state_dict().values()]
+
+
+def load_state_by_shape(model: Any, arrays: list) -> None:
+    """Give ``model`` the values ``arrays`` (another model's ``state_arrays``), matched by shape.
+
+    Entries are matched in order: each ``state_dict`` entry of ``model`` takes the first array not yet
+    used that has its shape, so models that name their layers differently (``nn.Sequential`` or
+    attributes) load the same values as long as their layers come in the same order. Raises
+    ``ValueError`` naming the entry when no array of its shape is left, or when arrays are left over.
+    """
+    torch = _torch()
+    state = model.state_dict()
+    arrays = [np.asarray(a) for a in arrays]
+    used = [False] * len(arrays)
+    new = {}
+    for name, value in state.items():
+        shape = tuple(value.shape)
+        match = next((i for i, a in enumerate(arrays) if not used[i] and a.shape == shape), None)
+        if match is None:
+            wanted = sorted({a.shape for a, u in zip(arrays, used, strict=True) if not u})
+            raise ValueError(f"the model's state entry {name!r} has shape {shape}, which the expected "
+                             f"architecture does not have (unmatched shapes: {wanted[:8]}); "
+                             "is a layer's size or order different from the specification?")
+        used[match] = True
+        new[name] = torch.as_tensor(np.array(arrays[match])).to(value.dtype)
+    if not all(used):
+        left = [arrays[i].shape for i, u in enumerate(used) if not u]
+        raise ValueError(f"the model has {len(state)} state entries, the expected architecture "
+                         f"{len(arrays)}: no entry for shapes {left[:8]}; is a layer missing?")
+    model.load_state_dict(new)
+
+
+def sequential(layers: list) -> Any:
+    """``nn.Sequential`` of ``torch.nn`` layers given as ``[type name, args, kwargs]`` lists, e.g.
+    ``[["Conv2d", [3, 8, 3], {"padding": 1}], ["ReLU"], ["Flatten"]]``."""
+    nn = _torch().nn
+    modules = []
+    for spec in layers:
+        name, args, kwargs = spec[0], (spec[1] if len(spec) > 1 else []), (spec[2] if len(spec) > 2 else {})
+        modules.append(getattr(nn, name)(*args, **kwargs))
+    return nn.Sequential(*modules)
+
+
+def optimizer(model: Any, name: str = "SGD", **kwargs: Any) -> Any:
+    """``torch.optim.<name>(model.parameters(), **kwargs)``."""
+    return getattr(_torch().optim, name)(model.parameters(), **kwargs)
+
+
+def loss(name: str = "CrossEntropyLoss", **kwargs: Any) -> Any:
+    """``torch.nn.<name>(**kwargs)``."""
+    return getattr(_torch().nn, name)(**kwargs)
+
+
+def forward(model: Any, x: Any) -> np.ndarray:
+    """``model(x)`` as it is (train or eval mode, with autograd off), returned as an array."""
+    torch = _torch()
+    with torch.no_grad():
+        return model(_as_tensor(x)).detach().cpu().numpy()
+
+
+def predict_logits(model: Any, inputs: Any, batch_size: int = 256) -> np.ndarray:
+    """The outputs of ``model`` in eval mode without gradients, on the CPU, as one array.
+
+    ``inputs``: a float array or tensor (N, C, H, W), or a dataset of (input, label) pairs. The model's
+    train/eval mode is restored afterwards.
+    """
+    torch = _torch()
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with torch.no_grad():
+            if isinstance(inputs, torch.utils.data.Dataset):
+                batches = (x for x, _ in torch.utils.data.DataLoader(inputs, batch_size=batch_size))
+            else:
+                data = _as_tensor(inputs)
+                batches = (data[i:i + batch_size] for i in range(0, len(data), batch_size))
+            for x in batches:
+                outputs.append(model(x).detach().cpu().float())
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs).numpy() if outputs else np.zeros((0,), dtype=np.float32)
+
+
+def modules_called(model: Any, x: Any) -> list:
+    """Names of the leaf modules of ``model`` that one forward pass on ``x`` runs, in call order
+    (a module called twice appears twice). Runs without gradients, in the model's current mode."""
+    torch = _torch()
+    called: list = []
+    hooks = []
+    for name, module in model.named_modules():
+        if name and not list(module.children()):
+            hooks.append(module.register_forward_hook(lambda m, i, o, name=name: called.append(name)))
+    try:
+        with torch.no_grad():
+            model(_as_tensor(x))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return called
+
+
+class ForwardWatch:
+    """What ``watch_forward`` keeps: ``calls``, one dict per forward pass of the model::
+
+        {"training": model.training, "grad_enabled": torch.is_grad_enabled(), "shapes": [input shapes]}
+    """
+
+    def __init__(self) -> None:
+        self.calls: list = []
+        self.handle: Any = None
+
+    def remove(self) -> None:
+        if self.handle is not None:
+            self.handle.remove()
+            self.handle = None
+
+
+def watch_forward(model: Any) -> ForwardWatch:
+    """Record the mode (train or eval) and whether autograd was on at each forward pass of ``model``."""
+    torch = _torch()
+    watch = ForwardWatch()
+
+    def hook(module: Any, inputs: tuple) -> None:
+        watch.calls.append({"training": bool(module.training), "grad_enabled": bool(torch.is_grad_enabled()),
+                            "shapes": [_shape(x) for x in inputs]})
+
+    watch.handle = model.register_forward_pre_hook(hook)
+    return watch
+
+
+# -- data ------------------------------------------------------------------------------------------
+def _to_tensor_image(image: np.ndarray, mean: Any, std: Any) -> Any:
+    """An HWC uint8 image as torchvision's ``ToTensor`` gives it (CHW float32 in [0, 1]), normalized
+    by ``mean``/``std`` per channel when given."""
+    torch = _torch()
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div(255.0)
+    if mean is not None:
+        x = (x - torch.tensor(mean, dtype=torch.float32)[:, None, None]) / torch.tensor(
+            std, dtype=torch.float32)[:, None, None]
+    return x
+
+
+def array_dataset(images: np.ndarray, labels: np.ndarray, transform: Any = None, mean: Any = None,
+                  std: Any = None) -> Any:
+    """A torch ``Dataset`` over HWC uint8 images yielding ``(x, int label)`` as ``CIFAR10`` does.
+
+    With ``transform``, ``x = transform(PIL image)`` (what torchvision's dataset passes); without,
+    ``x`` is the image as a CHW float32 tensor in [0, 1], normalized by ``mean``/``std`` when given.
+    """
+    torch = _torch()
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    labels = np.asarray(labels).astype(np.int64)
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+
+    class ArrayDataset(torch.utils.data.Dataset):
+        def __len__(self) -> int:
+            return len(labels)
+
+        def __getitem__(self, index: int) -> tuple:
+            image = images[index]
+            if transform is not None:
+                from PIL import Image
+
+                return transform(Image.fromarray(image)), int(labels[index])
+            return _to_tensor_image(image, mean, std), int(labels[index])
+
+    return ArrayDataset()
+
+
+def apply_transform(transform: Any, images: np.ndarray) -> Any:
+    """``transform`` applied to each HWC uint8 image (as a PIL image), stacked into one tensor."""
+    from PIL import Image
+
+    return _torch().stack([transform(Image.fromarray(np.ascontiguousarray(img, dtype=np.uint8)))
+                           for img in images])
+
+
+def loader(dataset: Any, batch_size: int = 64, shuffle: bool = False, seed: int = 0) -> Any:
+    """A ``DataLoader`` (no worker processes) whose shuffling is drawn from its own seeded generator."""
+    torch = _torch()
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+def first_batches(loader: Any, n: int = 1) -> list:
+    """The first ``n`` batches of one pass over ``loader`` (all of them for ``n=None``), each as it came
+    (usually an ``(x, y)`` pair of tensors)."""
+    batches = []
+    for batch in loader:
+        batches.append(tuple(batch) if isinstance(batch, list) else batch)
+        if n is not None and len(batches) >= n:
+            break
+    return batches
+
+
+def batch_summary(loader: Any, n: int | None = None) -> dict:
+    """One pass over ``loader`` (its first ``n`` batches) as plain data: each batch's input shape
+    and dtype, and all the labels in the order they came."""
+    shapes, dtypes, labels = [], [], []
+    for x, y in first_batches(loader, n):
+        shapes.append(list(x.shape))
+        dtypes.append(str(x.dtype).replace("torch.", ""))
+        labels.append(np.asarray(numpy(y)).reshape(-1))
+    return {"shapes": shapes, "dtypes": dtypes,
+            "labels": np.concatenate(labels) if labels else np.zeros(0, dtype=np.int64)}
+
+
+# -- calls -----------------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """``value`` as plain data for the grader: tensors become arrays, big arrays a summary."""
+    value = numpy(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        if value.size <= MAX_RECORDED and value.dtype.kind in "biufc":
+            return value.copy()
+        return {"shape": list(value.shape), "dtype": str(value.dtype)}
+    if type(value) in (list, tuple):
+        return type(value)(_plain(v) for v in value)
+    if type(value) is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    return {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
+
+
+def _shape(value: Any) -> Any:
+    shape = getattr(value, "shape", None)
+    return list(shape) if shape is not None else None
+
+
+class Recorder:
+    """What ``record_calls`` keeps: ``calls``, one dict per call (plain data only)::
+
+        {"args": [...], "kwargs": {...}, "shapes": [shape of each positional arg or None],
+         "result": ..., "error": None or "TypeName: message", "snapshot": {attr: value before the call}}
+    """
+
+    def __init__(self, obj: Any, name: str) -> None:
+        self.obj, self.name = obj, name
+        self.shadowed = obj.__dict__.get(name, _MISSING)  # an attribute of the instance itself, if any
+        self.calls: list = []
+
+    def restore(self) -> None:
+        """Take the wrapper off: the method is what it was before ``record_calls``."""
+        if self.shadowed is _MISSING:
+            self.obj.__dict__.pop(self.name, None)
+        else:
+            setattr(self.obj, self.name, self.shadowed)
+
+
+def record_calls(obj: Any, method_name: str, *, snapshot: tuple = (), returns: list | None = None) -> Recorder:
+    """Wrap ``obj.<method_name>`` (on this instance only) so that every call is recorded.
+
+    Each call keeps its arguments and result as plain data (arrays up to ``MAX_RECORDED`` elements by
+    value) and, before the call, copies of the instance attributes named in ``snapshot``. With
+    ``returns``, the original method is not called: the n-th call returns ``returns[n]`` (the last one
+    once they run out), so that code around the call can be checked on its own.
+    """
+    original = getattr(obj, method_name)
+    recorder = Recorder(obj, method_name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        entry = {"args": [_plain(a) for a in args], "kwargs": {k: _plain(v) for k, v in kwargs.items()},
+                 "shapes": [_shape(a) for a in args],
+                 "snapshot": {attr: _plain(getattr(obj, attr, None)) for attr in snapshot},
+                 "result": None, "error": None}
+        recorder.calls.append(entry)
+        if returns is not None:
+            result = returns[min(len(recorder.calls) - 1, len(returns) - 1)]
+            result = tuple(np.array(r, copy=True) if isinstance(r, np.ndarray) else r for r in result) \
+                if isinstance(result, tuple) else result
+        else:
+            try:
+                result = original(*args, **kwargs)
+            except Exception as exc:
+                entry["error"] = f"{type(exc).__name__}: {exc}"[:500]
+                raise
+        entry["result"] = _plain(result)
+        return result
+
+    setattr(obj, method_name, wrapper)
+    return recorder

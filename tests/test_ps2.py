@@ -1,0 +1,93 @@
+"""ps2 end to end: the reference notebook scores full marks, the generated template zero, and a
+notebook with some parts broken (a syntax error, an exception, a dead kernel, wrong values) loses
+exactly those parts and keeps the rest.
+
+Each grading run takes a few minutes on two cores (it trains three small networks on a bounded
+budget), so one notebook carries several independent breakages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import assignment, grading, results
+from autograder.template import stale_files
+
+pytest.importorskip("torch")
+pytest.importorskip("torchvision")
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def grade(path: Path, out: Path) -> tuple[dict, grading.GradeReport]:
+    report = grading.grade(assignment.load("ps2", ROOT), path, out=out)
+    data = json.loads(out.read_text())
+    results.validate(data)
+    return data, report
+
+
+def lost(data: dict) -> set[str]:
+    return {t["number"] for t in data["tests"] if t["score"] < t["max_score"]}
+
+
+def cell_index(nb, starts: str) -> int:
+    matches = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.lstrip().startswith(starts)]
+    assert len(matches) == 1, f"expected one cell starting with {starts!r}, found {len(matches)}"
+    return matches[0]
+
+
+def test_reference_scores_full_marks(tmp_path):
+    data, report = grade(ROOT / "reference" / "ps2" / "ps2.ipynb", tmp_path / "results.json")
+    assert report.ok, report.errors
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) == 19  # the seed's points
+    assert lost(data) == set()
+
+
+def test_template_is_generated_and_scores_zero(tmp_path):
+    assert stale_files(ROOT / "reference" / "ps2", ROOT / "student_template" / "ps2") == []
+    data, report = grade(ROOT / "student_template" / "ps2", tmp_path / "results.json")
+    assert report.ok, report.errors
+    graded = [t for t in data["tests"] if t["max_score"] > 0]
+    assert graded and all(t["score"] == 0 for t in graded), [(t["number"], t["score"]) for t in graded]
+    assert any("not implemented yet" in t["output"] for t in graded)
+
+
+def test_broken_parts_cost_exactly_their_points(tmp_path):
+    nb = nbformat.read(ROOT / "reference" / "ps2" / "ps2.ipynb", as_version=4)
+    # 2.1: an import that fails stops the kNN cell: KNearestNeighbor is never defined
+    knn = nb.cells[cell_index(nb, "class KNearestNeighbor")]
+    knn.source = "import numpy_typo_that_does_not_exist\n" + knn.source
+    # 2.2(b): the LinearClassifier cell kills the kernel while the class is defined
+    linear = nb.cells[cell_index(nb, "class LinearClassifier")]
+    linear.source = linear.source.replace('    def __init__(self):', '    import os\n    os._exit(1)\n\n'
+                                          '    def __init__(self):', 1)
+    # 2.3(e): a syntax error in the CNN cell
+    cnn = nb.cells[cell_index(nb, "class CNN")]
+    cnn.source = cnn.source.replace("def __init__(self, num_classes=10):", "def __init__(self, num_classes=10)", 1)
+    # 2.3(a): the transform forgets to normalize (values, not a crash)
+    transform = nb.cells[cell_index(nb, "CIFAR_MEAN")]
+    assert "transforms.Normalize(CIFAR_MEAN, CIFAR_STD)" in transform.source
+    transform.source = transform.source.replace("transforms.Normalize(CIFAR_MEAN, CIFAR_STD)",
+                                                "transforms.Lambda(lambda x: x)")
+    path = tmp_path / "ps2 (1).ipynb"  # as Colab names a second download
+    nbformat.write(nb, str(path))
+
+    data, report = grade(path, tmp_path / "results.json")
+    assert report.ok, report.errors
+    tests = {t["number"]: t for t in data["tests"]}
+    broken = lost(data)
+    knn_parts = {n for n in tests if n.startswith("2.1")}
+    linear_parts = {n for n in tests if n.startswith("2.2b")}
+    cnn_parts = {n for n in tests if n.startswith("2.3e")}
+    assert knn_parts and linear_parts and cnn_parts
+    assert broken == knn_parts | linear_parts | cnn_parts | {"2.3a.1"}, sorted(broken)
+    # what each student reads
+    assert "numpy_typo_that_does_not_exist" in data["output"]
+    assert "stopped the kernel" in data["output"] and "SyntaxError" in data["output"]
+    assert "KNearestNeighbor" in tests["2.1a.i"]["output"]
+    assert data["score"] == 19 - sum(tests[n]["max_score"] for n in broken)
