@@ -169,6 +169,8 @@ class GradingPlugin:
         if module != self._module:  # each test file starts on a fresh worker
             self._module = module
             self.ctx.submission.restart()
+            if self.ctx._reference is not None:  # and the reference's worker is not kept around (memory)
+                self.ctx._reference.restart()
         func = getattr(item, "obj", None)
         for attr in ("__score__", "__leaderboard_value__"):
             if func is not None and attr in getattr(func, "__dict__", {}):

@@ -374,3 +374,21 @@ def test_cifar_stand_in_leaves_room_between_methods(root: Path) -> None:
     centres = np.stack([fa[train.labels == c].mean(0) for c in range(10)])
     invariant = np.mean(nearest(centres, fb, np.arange(10)) == test.labels)
     assert invariant > knn + 0.1, (invariant, knn)
+
+
+def test_later_loads_read_the_cache_without_torch(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    first = D.load("mnist", "test", tmp_path)
+    assert list((tmp_path / "MNIST" / "raw" / D.CACHE).glob("mnist-test-*.npz"))
+    code = ("import sys; from autograder import datasets as D; d = D.load('mnist', 'test', sys.argv[1]); "
+            "print(d.fingerprint, d.synthetic, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [first.fingerprint, "True", "False"]
+    # new files (a re-download, say) mean a new cache, never the old arrays
+    raw = tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    data = bytearray(raw.read_bytes())
+    data[-1] = (data[-1] + 1) % 10
+    raw.write_bytes(bytes(data))
+    assert D.load("mnist", "test", tmp_path).labels[-1] == data[-1]
