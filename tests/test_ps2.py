@@ -91,3 +91,12 @@ def test_broken_parts_cost_exactly_their_points(tmp_path):
     assert "stopped the kernel" in data["output"] and "SyntaxError" in data["output"]
     assert "KNearestNeighbor" in tests["2.1a.i"]["output"]
     assert data["score"] == 19 - sum(tests[n]["max_score"] for n in broken)
+
+
+def test_correct_but_different_notebook_keeps_full_marks(tmp_path):
+    from tests.support.ps2_variants import alternative
+
+    path = alternative(ROOT / "reference" / "ps2" / "ps2.ipynb", tmp_path / "ps2.ipynb")
+    data, report = grade(path, tmp_path / "results.json")
+    assert report.ok, report.errors
+    assert lost(data) == set(), {t["number"]: t["output"][:300] for t in data["tests"] if t["score"] < t["max_score"]}
