@@ -20,7 +20,7 @@ def run(*args, env=None, cwd=ROOT):
 
 def test_help_explains_every_command():
     out = run("--help").stdout
-    for command in ("list", "grade", "check", "bulk", "fixtures", "template", "bundle"):
+    for command in ("list", "grade", "check", "bulk", "fixtures", "template", "bundle", "data"):
         assert command in out
 
 
@@ -110,3 +110,14 @@ def test_bundle_holds_what_gradescope_needs(tmp_path):
                    "reference/hw6/neural_networks/layers.py"):
         assert needed in names, needed
     assert not any("__pycache__" in n or n.startswith("student_template/") for n in names)
+
+
+def test_data_prepares_datasets_offline_and_says_what_they_are(tmp_path):
+    proc = run("data", "mnist", "--root", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "mnist: synthetic stand-in" in " ".join(proc.stdout.split())  # rich may wrap the line
+    assert (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
+    assert sorted(p.name.split("-")[1] for p in (tmp_path / "MNIST" / "raw" / ".autograder-cache").glob("*.npz")) \
+        == ["test", "train"]  # cached for the grader
+    proc = run("data", "imagenet", "--root", str(tmp_path))
+    assert proc.returncode == 2 and "unknown dataset 'imagenet'" in proc.stdout
