@@ -28,7 +28,7 @@ def _source(path: Path) -> str:
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            code = notebook._python(cell.source)
+            code = notebook.as_python(cell.source)
             try:
                 ast.parse(code)
             except SyntaxError:

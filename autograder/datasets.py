@@ -24,6 +24,7 @@ torchvision and scikit-learn are imported only when a dataset is actually prepar
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -284,10 +285,9 @@ def _write_cache(folder: Path, dataset: Dataset) -> None:
         path.parent.mkdir(exist_ok=True)
         for old in path.parent.glob(f"{dataset.name}-{dataset.split}-*.npz"):
             old.unlink()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            np.savez(handle, images=dataset.images, labels=dataset.labels, classes=np.array(dataset.classes))
-        os.replace(tmp, path)
+        buffer = io.BytesIO()
+        np.savez(buffer, images=dataset.images, labels=dataset.labels, classes=np.array(dataset.classes))
+        _atomic_write(path, buffer.getvalue())
     except OSError:
         pass
 

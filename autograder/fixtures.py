@@ -149,21 +149,22 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     import importlib.util
     import shutil
 
-    from .grading import open_session
+    from .grading import open_session, tests_importable
     from .submission import unpack
 
     script = assignment.tests_dir / "make_fixtures.py"
     spec = importlib.util.spec_from_file_location(f"_fixtures_{assignment.id}", script)
     if spec is None or not script.is_file():
         raise FixtureError(f"{script} is missing")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     writer = FixtureWriter()
     work = Path(tempfile.mkdtemp(prefix=f"autograder-fixtures-{assignment.id}-"))
     try:
-        root = unpack(assignment.reference_dir, work / "reference")
-        with open_session(assignment, root, label="reference") as ref:
-            module.generate(ref, writer, np.random.default_rng(assignment.seed))
+        with tests_importable(assignment):
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            root = unpack(assignment.reference_dir, work / "reference")
+            with open_session(assignment, root, label="reference") as ref:
+                module.generate(ref, writer, np.random.default_rng(assignment.seed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     writer.write(directory or assignment.fixtures_dir)

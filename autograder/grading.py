@@ -8,12 +8,13 @@ that cannot be read at all scores 0 on every test with the reason as the message
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,21 @@ def pytest_args(assignment: Assignment, *extra: str) -> list[str]:
 
 
 def _run_pytest(assignment: Assignment, plugin: GradingPlugin, *extra: str) -> int | pytest.ExitCode:
-    try:
+    with tests_importable(assignment):
         return pytest.main(pytest_args(assignment, *extra), plugins=[plugin])
+
+
+@contextlib.contextmanager
+def tests_importable(assignment: Assignment) -> Iterator[None]:
+    """While running, an assignment's own helper modules (``tests/grading/ID/ID_helpers.py``) are
+    importable by name from its grading tests and ``make_fixtures.py``; afterwards they are forgotten."""
+    folder = str(assignment.tests_dir)
+    sys.path.insert(0, folder)
+    try:
+        yield
     finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
         _forget_test_modules(assignment.tests_dir)
 
 

@@ -103,7 +103,8 @@ def plan(nb: Any, mode: str = "definitions") -> list[PlannedCell]:
     if mode not in MODES:
         raise ValueError(f"unknown notebook mode {mode!r} (known: {', '.join(MODES)})")
     cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
-    used = _names_used_by_definitions([_python(c.source) for _, c in cells])
+    python = {i: as_python(c.source) for i, c in cells}  # IPython's transformer is slow: once per cell
+    used = _names_used_by_definitions(list(python.values()))
     planned = []
     for index, cell in cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
@@ -112,13 +113,13 @@ def plan(nb: Any, mode: str = "definitions") -> list[PlannedCell]:
         if mode == "all" or TAG_RUN in tags:
             planned.append(PlannedCell(index, cell.source, True))
             continue
-        source = definitions(cell.source, used)
+        source = definitions(cell.source, used, python[index])
         if source is not None:
             planned.append(PlannedCell(index, source, source == cell.source))
     return planned
 
 
-def _python(source: str) -> str:
+def as_python(source: str) -> str:
     """The cell as plain Python: IPython's own transformer turns magics and ``!`` into calls."""
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -161,13 +162,14 @@ def _free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> se
     return free | declared | {n.id for part in outside for n in ast.walk(part) if isinstance(n, ast.Name)}
 
 
-def definitions(source: str, used: set[str] | frozenset = frozenset()) -> str | None:
+def definitions(source: str, used: set[str] | frozenset = frozenset(), python: str | None = None) -> str | None:
     """The definitions of one cell, other lines blanked (so line numbers hold); ``None`` if none.
 
     A cell that does not parse is returned whole: running it reports the syntax error where the
-    student will look for it, and the cell defines nothing either way.
+    student will look for it, and the cell defines nothing either way. ``python``: the cell already
+    through ``as_python``.
     """
-    python = _python(source)
+    python = as_python(source) if python is None else python
     try:
         tree = ast.parse(python)
     except SyntaxError:

@@ -39,6 +39,17 @@ class NotebookSpec:
     cell_timeout: float = 60.0
     record: notebook.NotebookRecord = field(default_factory=notebook.NotebookRecord)
 
+    _loaded: tuple[Path, Any, list[notebook.PlannedCell]] | None = field(default=None, repr=False)
+
+    def load(self, root: Path) -> tuple[Any, list[notebook.PlannedCell]]:
+        """The notebook in ``root`` and what to run of it: read and planned once, not per kernel."""
+        path = notebook.locate(root, self.filename)
+        if self._loaded is None or self._loaded[0] != path:
+            nb = notebook.read(path)
+            self._loaded = (path, nb, notebook.plan(nb, self.mode))
+            self.record.path = path
+        return self._loaded[1], self._loaded[2]
+
     def __call__(self, root: Path, **kwargs: Any) -> NotebookWorker:
         """A fresh worker on the notebook in ``root`` (the ``worker_factory`` of a ``Session``)."""
         return NotebookWorker(root, spec=self, **kwargs)
@@ -67,12 +78,10 @@ class NotebookWorker(Worker):
                  python: str | None = None, user: str | None = None) -> None:
         self.limits = limits
         self.spec = spec
-        path = notebook.locate(root, spec.filename)
-        spec.record.path = path
-        source = notebook.read(path)
+        source, plan = spec.load(root)
         deadline = time.monotonic() + start_timeout
         while True:
-            planned = [c for c in notebook.plan(source, spec.mode) if c.index not in spec.record.excluded]
+            planned = [c for c in plan if c.index not in spec.record.excluded]
             self._start(root, python, user, deadline)
             try:
                 if self._run_cells(source, planned, deadline):
@@ -189,11 +198,4 @@ def _timeout_output(limit: float) -> list:
 
 def _death(process: sandbox.WorkerProcess) -> str:
     code = process.proc.poll()
-    if code is None:
-        return "the kernel stopped answering"
-    if code >= 0:
-        return f"the kernel exited with status {code} (sys.exit or os._exit?)"
-    import signal
-
-    name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-    return f"the kernel was killed by {name}"
+    return "the kernel stopped answering" if code is None else f"the kernel {sandbox.describe_exit(code)}"

@@ -131,6 +131,17 @@ class WorkerProcess:
         self.sock.close()
 
 
+def describe_exit(code: int) -> str:
+    """Why a worker ended, from its exit status, for a student's message ("was killed by SIGSEGV ...")."""
+    if code >= 0:
+        return f"exited with status {code} (sys.exit or os._exit in the code?)"
+    name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+    hint = {"SIGKILL": " (killed: over the memory or CPU limit?)", "SIGSEGV": " (a crash in native code)",
+            "SIGABRT": " (os.abort or a failed assertion in native code)",
+            "SIGXCPU": " (over the CPU-time limit)", "SIGXFSZ": " (wrote a file over the size limit)"}
+    return f"was killed by {name}{hint.get(name, '')}"
+
+
 def worker_env(root: Path) -> dict[str, str]:
     """The whole environment the worker gets: nothing of the grader's leaks through."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(root), "TMPDIR": str(root),

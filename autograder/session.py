@@ -15,7 +15,6 @@ worker that times out, dies or sends malformed data is stopped, the request rais
 
 from __future__ import annotations
 
-import signal
 import statistics
 import time
 from collections.abc import Callable
@@ -113,16 +112,7 @@ class Worker:
         except Exception:  # noqa: BLE001 - still running: it closed the socket itself
             code = None
         self.stop()
-        if code is None:
-            why = "closed its connection to the grader"
-        elif code >= 0:
-            why = f"exited with status {code} (sys.exit or os._exit in the code?)"
-        else:
-            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            hint = {"SIGKILL": " (killed: over the memory or CPU limit?)", "SIGSEGV": " (a crash in native code)",
-                    "SIGABRT": " (os.abort or a failed assertion in native code)",
-                    "SIGXCPU": " (over the CPU-time limit)", "SIGXFSZ": " (wrote a file over the size limit)"}
-            why = f"was killed by {name}{hint.get(name, '')}"
+        why = "closed its connection to the grader" if code is None else sandbox.describe_exit(code)
         return WorkerCrashed(f"{doing}: the worker {why}")
 
 

@@ -106,7 +106,7 @@ def test_bundle_holds_what_gradescope_needs(tmp_path):
     names = set(zipfile.ZipFile(out).namelist())
     for needed in ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "ASSIGNMENT",
                    "autograder/worker/run.py", "autograder/schemas/results.schema.json",
-                   "fixtures/hw6/manifest.json", "tests/grading/hw6/conftest.py",
+                   "fixtures/hw6/manifest.json", "tests/grading/hw6/hw6_helpers.py",
                    "reference/hw6/neural_networks/layers.py"):
         assert needed in names, needed
     assert not any("__pycache__" in n or n.startswith("student_template/") for n in names)

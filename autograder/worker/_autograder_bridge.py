@@ -44,19 +44,8 @@ class NotebookHandler(run.Handler):
             raise AttributeError(f"your notebook does not define {name!r}")
         return super().op_getattr(target, name, out=out)
 
-    def _describe(self, exc: BaseException) -> dict:
-        import traceback
-
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if f.filename in self.cell_files or f.filename.startswith(self.root)]
-        for frame in frames:
-            frame.filename = self.cell_files.get(frame.filename, os.path.relpath(frame.filename, self.root))
-        return {
-            "type": type(exc).__name__,
-            "message": run._safe_str(exc)[:4000],
-            "traceback": "".join(traceback.format_list(frames[-8:]))[-8000:],
-            "where": [[f.filename, f.lineno, f.name] for f in frames[-1:]],
-        }
+    def _frame_name(self, filename: str) -> str | None:
+        return self.cell_files.get(filename) or super()._frame_name(filename)
 
 
 def serve(labels: dict[str, str]) -> None:

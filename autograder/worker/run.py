@@ -104,13 +104,22 @@ class Handler:
                 raise
             return {"ok": False, "error": wire.encode(self._describe(exc), [])}, []
 
+    def _frame_name(self, filename: str) -> str | None:
+        """How the student knows the file a traceback frame is in; None for code that is not theirs."""
+        return os.path.relpath(filename, self.root) if filename.startswith(self.root) else None
+
     def _describe(self, exc: BaseException) -> dict:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root)]
+        frames = []
+        for frame in traceback.extract_tb(exc.__traceback__):
+            name = self._frame_name(frame.filename)
+            if name is not None:
+                frame.filename = name
+                frames.append(frame)
         return {
             "type": type(exc).__name__,
             "message": _safe_str(exc)[:4000],
             "traceback": "".join(traceback.format_list(frames[-8:]))[-8000:],
-            "where": [[os.path.relpath(f.filename, self.root), f.lineno, f.name] for f in frames[-1:]],
+            "where": [[f.filename, f.lineno, f.name] for f in frames[-1:]],
         }
 
     def op_hello(self, *, out: list) -> Any:
