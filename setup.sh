@@ -22,4 +22,9 @@ export AUTOGRADER_DATA="${AUTOGRADER_DATA:-/opt/autograder-data}"
   || echo "warning: datasets not prepared" >&2
 chmod -R a+rX "$AUTOGRADER_DATA" 2>/dev/null || true
 chmod -R a+rX "$VENV"
+# Submission code runs as an unprivileged account (no home, no shell, no supplementary groups), and
+# the grader's own files (tests, fixtures with hidden labels, reference) are kept from it. The worker
+# scripts are copied elsewhere at grading time, so nothing under the source folder needs to be shared.
+"$VENV/bin/autograder" sandbox --create
+chmod 700 "$SOURCE"
 echo "autograder installed in $VENV"

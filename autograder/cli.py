@@ -8,6 +8,7 @@
     autograder template ASSIGNMENT [--check]      regenerate the student template (or verify it)
     autograder bundle ASSIGNMENT [--out ZIP]      the zip to upload to Gradescope
     autograder data [NAME ...] [--download]       prepare datasets (real, or synthetic stand-ins offline)
+    autograder sandbox [--create]                 how submission code is isolated here (root: the account)
 
 Exit status: 0 when the command did its job (whatever the score), 1 when a --check found a
 difference, 2 when the grader itself could not run.
@@ -71,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help="cifar10, mnist, fashion_mnist (default: all)")
     p.add_argument("--download", action="store_true", help="try torchvision's download first (needs a network)")
     p.add_argument("--root", type=Path, help="data folder (default: $AUTOGRADER_DATA or ./data)")
+
+    text = ("show how submission code is isolated on this machine. As root, workers run as an unprivileged "
+            "account (default autograder-sandbox; $AUTOGRADER_SANDBOX_USER names another, or none); without "
+            "root there is no user switch, only the process boundary and resource limits")
+    p = sub.add_parser("sandbox", help="how submission code is isolated here; --create makes the account",
+                       description=text)
+    p.add_argument("--create", action="store_true", help="create the sandbox account (root; setup.sh does this)")
 
     p = sub.add_parser("bundle", help="build the autograder zip to upload to Gradescope")
     p.add_argument("assignment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import assignment as assignments
 from . import fixtures as fixtures_mod
-from . import grading, report
+from . import grading, report, sandbox_user
 from . import template as template_mod
 from .fixtures import Fixtures
 
@@ -42,6 +43,9 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
                                save_notebook=args.save_notebook)
     if args.staff_log:
         args.staff_log.write_text(result.staff_log + "\n".join(result.errors))
+    for line in result.log:
+        console.print(line, style="yellow" if "WARNING" in line else "dim", markup=False, highlight=False,
+                      soft_wrap=True)
     title = f"{a.id}: {a.title}" + (" (public tests)" if visible_only else "")
     if args.quiet:
         console.print(f"{result.results.score:g}/{result.results.max_score:g}")
@@ -161,4 +165,13 @@ def bundle(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-__all__ = ["bulk", "bundle", "check", "data", "fixtures", "grade", "list", "template"]
+def sandbox(args: argparse.Namespace, console: Console) -> int:
+    if args.create:
+        name = os.environ.get(sandbox_user.NAME_ENV, "").strip()
+        user = sandbox_user.create(name if name.lower() not in ("", "none") else sandbox_user.DEFAULT_NAME)
+        console.print(f"account {user.name} (uid {user.uid}) is ready")
+    console.print(sandbox_user.choose().message, markup=False, highlight=False)
+    return 0
+
+
+__all__ = ["bulk", "bundle", "check", "data", "fixtures", "grade", "list", "sandbox", "template"]

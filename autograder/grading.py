@@ -4,6 +4,10 @@
 the reference), runs the assignment's grading tests through pytest with ``GradingPlugin``, and writes
 results.json atomically. Whatever the submission does, the run ends with a valid file: a submission
 that cannot be read at all scores 0 on every test with the reason as the message.
+
+As root, the submission's copy is handed to the sandbox account and its workers run as that account
+(``sandbox_user``); the reference is trusted and runs as the grader. results.json is written only
+after every process of the account is gone.
 """
 
 from __future__ import annotations
@@ -15,17 +19,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import results as results_mod
+from . import sandbox_user
 from .assignment import Assignment
 from .errors import BadSubmission, HarnessError
 from .plugin import GradingContext, GradingPlugin, TestInfo
 from .results import Results, TestResult
+from .sandbox_user import SandboxUser
 from .session import Session, Worker
 from .submission import unpack
 
@@ -36,6 +42,7 @@ class GradeReport:
     staff_log: str
     errors: list[str]
     notebook: Any = None  # the NotebookRecord, for notebook assignments
+    log: list[str] = field(default_factory=list)  # how the run was isolated, and warnings for staff
 
     @property
     def ok(self) -> bool:
@@ -110,7 +117,7 @@ def worker_factory(assignment: Assignment) -> Callable[..., Any]:
                         str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)))
 
 
-def open_session(assignment: Assignment, root: Path, *, label: str, user: str | None = None,
+def open_session(assignment: Assignment, root: Path, *, label: str, user: SandboxUser | None = None,
                  deadline: float | None = None) -> Session:
     """A ``Session`` on ``root`` with the assignment's limits, timeouts and kind of worker."""
     return Session(root, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
@@ -119,31 +126,57 @@ def open_session(assignment: Assignment, root: Path, *, label: str, user: str | 
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
           on_result: Callable[[TestResult], None] | None = None, on_collected: Callable[[int], None] | None = None,
-          user: str | None = None, save_notebook: Path | None = None) -> GradeReport:
+          save_notebook: Path | None = None) -> GradeReport:
     """Grade ``submission`` (a folder, a .zip or a notebook) and, with ``out``, write results.json there.
 
     ``on_collected(n)`` is called once the number of tests to run is known; ``on_result`` after each.
     ``save_notebook``: for notebook assignments, where to write the executed notebook with feedback.
     """
     started = time.monotonic()
+    choice = sandbox_user.choose()
+    log = [f"sandbox: {choice.message}"]
+    if choice.user is not None:
+        log += _exposed(assignment, out, choice.user)
     work = Path(tempfile.mkdtemp(prefix=f"autograder-{assignment.id}-"))
-    try:
-        report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, user)
-        if save_notebook is not None and report.notebook is not None:
-            _save_notebook(report, Path(save_notebook))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with sandbox_user.exclusive(choice.user) if choice.user else contextlib.nullcontext():
+        try:
+            report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user)
+            if save_notebook is not None and report.notebook is not None:
+                _save_notebook(report, Path(save_notebook))
+        finally:
+            if choice.user is not None:  # nothing the submission started may outlive grading
+                survivors = sandbox_user.kill_all(choice.user)
+                if survivors:
+                    log.append(f"WARNING: processes of {choice.user.name} survived SIGKILL: {survivors}")
+            shutil.rmtree(work, ignore_errors=True)
+    report.log = log
+    report.staff_log = "\n".join(log + [report.staff_log]).strip()
     report.results.execution_time = time.monotonic() - started
     if out is not None:
         results_mod.write(report.results, out)
     return report
 
 
+def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> list[str]:
+    """Warnings for the grader's private files that the sandbox account could read or write."""
+    private = [assignment.tests_dir, assignment.fixtures_dir, assignment.reference_dir]
+    if out is not None:
+        private.append(Path(out).absolute().parent)
+    readable = [str(path) for path in private if path.exists() and sandbox_user.can_read(path, user)]
+    if not readable:
+        return []
+    return [f"WARNING: {user.name} can read {', '.join(readable)}: a submission could read expected values "
+            "there. Make the project private (chmod 700 on its folder; setup.sh does so on Gradescope)."]
+
+
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
          on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
-         user: str | None) -> GradeReport:
+         user: SandboxUser | None) -> GradeReport:
     try:
         root = unpack(submission, work / "submission")
+        if user is not None:  # the account may use its copy (and only that: work stays root's, 0711)
+            work.chmod(0o711)
+            sandbox_user.hand_over(work / "submission", user)
         if assignment.kind == "notebook":  # an unreadable notebook fails every test with the reason
             from . import notebook
 
@@ -151,15 +184,16 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
     except BadSubmission as exc:
         return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
 
-    def session(path: Path, label: str) -> Session:
+    def session(path: Path, label: str, user: SandboxUser | None) -> Session:
         return open_session(assignment, path, label=label, user=user, deadline=deadline)
 
-    def reference() -> Session:
+    def reference() -> Session:  # trusted code: runs as the grader, in a copy the account cannot read
         copy = unpack(assignment.reference_dir, work / "reference")
-        return session(copy, "reference")
+        (work / "reference").chmod(0o700)
+        return session(copy, "reference", None)
 
     deadline = time.monotonic() + assignment.timeouts.total
-    context = GradingContext(assignment, session(root, "submission"), reference,
+    context = GradingContext(assignment, session(root, "submission", user), reference,
                              visible_only=visible_only, on_result=on_result, on_collected=on_collected)
     plugin = GradingPlugin(context)
     try:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import notebook, sandbox
+from . import notebook, sandbox, sandbox_user
 from .config import Limits
 from .errors import SubmissionTimeout, WorkerCrashed
+from .sandbox_user import SandboxUser
 from .session import Worker
 
 KERNEL_SCRIPT = sandbox.WORKER_SCRIPT.with_name("kernel.py")
@@ -75,7 +76,7 @@ class NotebookWorker(Worker):
     """One kernel on one notebook: cells first, then the grader's requests."""
 
     def __init__(self, root: Path, *, spec: NotebookSpec, limits: Limits, start_timeout: float,
-                 python: str | None = None, user: str | None = None) -> None:
+                 python: str | None = None, user: SandboxUser | None = None) -> None:
         self.limits = limits
         self.spec = spec
         source, plan = spec.load(root)
@@ -100,17 +101,17 @@ class NotebookWorker(Worker):
         self.process.output.keep("".join(line for line in startup.splitlines(keepends=True)
                                          if line.startswith("[autograder] ")))
 
-    def _start(self, root: Path, python: str | None, user: str | None, deadline: float) -> None:
+    def _start(self, root: Path, python: str | None, user: SandboxUser | None, deadline: float) -> None:
         from jupyter_client.asynchronous import AsyncKernelClient
         from jupyter_client.connect import write_connection_file
         from nbclient import NotebookClient
         from nbclient.util import run_sync
 
-        self._dir = Path(tempfile.mkdtemp(prefix="agk-"))
-        self._dir.chmod(0o711)
+        self._dir = Path(tempfile.mkdtemp(prefix="agk-"))  # the kernel makes its ipc sockets here
         connection, _ = write_connection_file(str(self._dir / "kernel.json"), transport="ipc",
                                               ip=str(self._dir / "k"))
-        Path(connection).chmod(0o644)
+        if user is not None:
+            sandbox_user.hand_over(self._dir, user)
         self.process = sandbox.spawn(root, limits=self.limits, python=python, user=user, script=KERNEL_SCRIPT,
                                      args=("--connection", connection))
         process = self.process

@@ -4,23 +4,29 @@ A worker is a fresh interpreter (``python -I worker/run.py``) in its own session
 with a minimal environment, its working directory in the submission copy, BLAS threads pinned to one,
 and resource limits it applies to itself before any submission code runs. Its stdout and stderr are
 captured by a thread that keeps only a bounded head and tail. Stopping a worker kills its whole
-process group.
+process group, and, when it ran as the sandbox account (``sandbox_user``), every process of that
+account. Such a worker runs the worker scripts from a root-owned, read-only copy, never from the
+project, which stays private.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Limits
+from .sandbox_user import SandboxUser, kill_all
 
 WORKER_SCRIPT = Path(__file__).with_name("worker") / "run.py"
 
@@ -108,14 +114,15 @@ class WorkerProcess:
     sock: socket.socket
     output: OutputCapture
     root: Path
-    user: str | None = None
+    user: SandboxUser | None = None
     stopped: bool = field(default=False)
 
     def alive(self) -> bool:
         return not self.stopped and self.proc.poll() is None
 
     def stop(self) -> None:
-        """Kill the worker's whole process group and reap it; safe to call twice."""
+        """Kill the worker's whole process group (and every process of its account) and reap it;
+        safe to call twice."""
         if self.stopped:
             return
         self.stopped = True
@@ -127,6 +134,8 @@ class WorkerProcess:
             self.proc.kill()
         except ProcessLookupError:
             pass
+        if self.user is not None:  # what left the process group: a double fork, a fork bomb
+            kill_all(self.user)
         self.proc.wait()
         self.sock.close()
 
@@ -148,17 +157,41 @@ def worker_env(root: Path) -> dict[str, str]:
             "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **THREAD_ENV}
 
 
-def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | None = None,
+_staged: Path | None = None
+
+
+def staged_scripts() -> Path:
+    """A copy of the worker scripts that any account can read and none but root can change.
+
+    Made once per grader process, removed at its exit. A sandboxed worker runs these, so the
+    project (with fixtures, reference and tests beside the scripts) can stay private.
+    """
+    global _staged
+    if _staged is None or not _staged.is_dir():
+        folder = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+        for source in WORKER_SCRIPT.parent.glob("*.py"):
+            shutil.copyfile(source, folder / source.name)
+            (folder / source.name).chmod(0o644)
+        folder.chmod(0o755)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _staged = folder
+    return _staged
+
+
+def spawn(root: Path, *, limits: Limits, python: str | None = None, user: SandboxUser | None = None,
           script: Path = WORKER_SCRIPT, args: tuple[str, ...] = ()) -> WorkerProcess:
     """Start a worker serving the submission copy in ``root``.
 
-    ``user`` names an unprivileged account to run as (needs root); ``None`` keeps the grader's user.
+    ``user``: the unprivileged account to run as (the grader must be root, and ``root`` must be the
+    account's: ``sandbox_user.hand_over``); ``None`` keeps the grader's user.
     ``script`` is what the interpreter runs (the request server, or the notebook kernel); it gets
     ``--fd N --root DIR --limits JSON`` and then ``args``.
     """
     import json
 
     root = Path(root).absolute()  # the worker gets it both as its cwd and as --root
+    if user is not None:
+        script = staged_scripts() / script.name
     parent, child = socket.socketpair()
     try:
         proc = subprocess.Popen(
@@ -166,7 +199,7 @@ def spawn(root: Path, *, limits: Limits, python: str | None = None, user: str | 
              "--root", str(root), "--limits", json.dumps(limits.rlimits()), *args],
             pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=root, env=worker_env(root), start_new_session=True,
-            close_fds=True, **({"user": user, "group": user, "extra_groups": []} if user else {}),
+            close_fds=True, **(user.popen_kwargs() if user else {}),
         )
     finally:
         child.close()

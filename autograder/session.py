@@ -31,6 +31,7 @@ from .errors import (
     SubmissionTimeout,
     WorkerCrashed,
 )
+from .sandbox_user import SandboxUser
 from .worker import wire
 
 NOTE_PREFIX = "[autograder] "
@@ -40,7 +41,7 @@ class Worker:
     """One worker process and the framed request/reply exchange with it."""
 
     def __init__(self, root: Path, *, limits: Limits, start_timeout: float, python: str | None = None,
-                 user: str | None = None) -> None:
+                 user: SandboxUser | None = None) -> None:
         self.limits = limits
         self.process = sandbox.spawn(root, limits=limits, python=python, user=user)
         self.info = self.request("hello", [], timeout=start_timeout, doing="starting the worker")
@@ -172,7 +173,7 @@ class Session:
     """Everything the grader does with one submission: workers on demand, handles, deadlines."""
 
     def __init__(self, root: Path, *, label: str = "submission", limits: Limits | None = None,
-                 timeouts: Timeouts | None = None, python: str | None = None, user: str | None = None,
+                 timeouts: Timeouts | None = None, python: str | None = None, user: SandboxUser | None = None,
                  worker_factory: Callable[..., Any] = Worker, deadline: float | None = None) -> None:
         self.root = Path(root)
         self.label = label

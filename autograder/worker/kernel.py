@@ -1,9 +1,9 @@
 """The notebook worker: an IPython kernel inside the same sandbox as ``run.py``.
 
 Started by the grader as ``python -I kernel.py --fd N --root DIR --limits JSON --connection FILE``.
-It applies its resource limits first, like ``run.py``, then becomes an ordinary ipykernel that the
-grader drives with nbclient over the connection file's sockets. Two things differ from a stock
-kernel:
+It applies its resource limits and denies the network first, like ``run.py``, then becomes an
+ordinary ipykernel that the grader drives with nbclient over the connection file's sockets. Two
+things differ from a stock kernel:
 
 - shell escapes (``!pip install``, ``!nvidia-smi``, ``x = !ls``) print a notice instead of running,
   so a notebook written for Colab neither hangs on the network nor breaks grading;
@@ -45,6 +45,7 @@ def main(argv: list[str]) -> None:
     import _autograder_bridge
 
     _autograder_bridge.run.apply_limits(limits)
+    _autograder_bridge.run.deny_network()
     os.chdir(root)
     os.environ["IPYTHONDIR"] = os.path.join(root, ".ipython")
     if root not in sys.path:

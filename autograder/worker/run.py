@@ -52,6 +52,30 @@ def apply_limits(limits: dict) -> None:
             resource.setrlimit(names[key], (value, value))
 
 
+NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
+RESOLVER_EVENTS = {"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo"}
+
+
+def deny_network() -> None:
+    """Refuse network access from Python at once, with a clear error, instead of a hang or a leak.
+
+    An audit hook, which cannot be removed once added: connecting, binding or sending on anything
+    but a Unix socket (which multiprocessing and DataLoader workers use) and name lookups raise
+    PermissionError. Native code that makes its own system calls is not covered (see SECURITY).
+    """
+    import socket as socket_module
+
+    local = (socket_module.AF_UNIX,)
+
+    def hook(event: str, args: tuple) -> None:
+        if event in NETWORK_EVENTS and getattr(args[0], "family", None) not in local:
+            raise PermissionError("network access is disabled while grading")
+        if event in RESOLVER_EVENTS:
+            raise PermissionError("network access (name lookup) is disabled while grading")
+
+    sys.addaudithook(hook)
+
+
 class Handler:
     """Executes grader requests against the submission, keeping non-plain results as handles."""
 
@@ -226,6 +250,7 @@ def main(argv: list[str]) -> None:
     root = argv[argv.index("--root") + 1]
     limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else {}
     apply_limits(limits)
+    deny_network()
     sock = socket.socket(fileno=fd)
     os.chdir(root)
     serve(sock, Handler(root))

@@ -3,7 +3,7 @@
 A corpus case is a folder holding ``case.toml`` and the snippet files it names::
 
     description = "what the bug is, or how the alternative differs"
-    kind = "buggy"                  # or "alternative"
+    kind = "buggy"                  # or "alternative", or "hostile" (attacks the grader: tests/test_hostile.py)
     lost = ["1.2"]                  # graded test numbers the case must fail; [] for alternatives
 
     [[replace]]                     # replace one function or method, decorators included
@@ -36,7 +36,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["CASE_FILE", "KINDS", "SpliceError", "build_submission", "load_case", "load_cases"]
 
 CASE_FILE = "case.toml"
-KINDS = ("buggy", "alternative")
+KINDS = ("buggy", "alternative", "hostile")
 
 _FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
