@@ -16,11 +16,12 @@ python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --no-deps -e "$SOURCE"
 # Datasets once, at image build. By default the deterministic synthetic stand-ins that the bundled
 # fixtures were calibrated on; AUTOGRADER_DOWNLOAD=1 fetches the real ones (then calibrate the fixtures on
-# them too: a threshold is never applied to data other than its own). Readable by all, writable by root.
+# them too: a threshold is never applied to data other than its own). Root's alone: only the grader
+# reads datasets (submissions get arrays), and the test sets' labels are hidden labels.
 export AUTOGRADER_DATA="${AUTOGRADER_DATA:-/opt/autograder-data}"
 "$VENV/bin/autograder" data ${AUTOGRADER_DOWNLOAD:+--download} --root "$AUTOGRADER_DATA" \
   || echo "warning: datasets not prepared" >&2
-chmod -R a+rX "$AUTOGRADER_DATA" 2>/dev/null || true
+chmod -R go-rwx "$AUTOGRADER_DATA" 2>/dev/null || true
 chmod -R a+rX "$VENV"
 # Submission code runs as an unprivileged account (no home, no shell, no supplementary groups), and
 # the grader's own files (tests, fixtures with hidden labels, reference) are kept from it. The worker

@@ -69,7 +69,7 @@ def choose(python: str | None = None) -> Choice:
     (a Python under /root, say): running the submission as root instead would be the wrong fallback.
     """
     name = os.environ.get(NAME_ENV, DEFAULT_NAME).strip()
-    me = pwd.getpwuid(os.geteuid()).pw_name
+    me = _name_of(os.geteuid())
     if name.lower() in ("", "none"):
         return Choice(None, f"{NAME_ENV}={name or '(empty)'}: submission code runs as {me}, without a user switch "
                       "(process boundary and resource limits only)")
@@ -89,6 +89,13 @@ def choose(python: str | None = None) -> Choice:
             "Use a Python it can execute (a venv made from /usr/bin/python3, outside /root), "
             f"or set {NAME_ENV}=none to grade without the user switch.")
     return Choice(user, f"submission code runs as {name} (uid {user.uid}), an unprivileged account")
+
+
+def _name_of(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a container's uid without a passwd entry
+        return f"uid {uid}"
 
 
 @functools.lru_cache(maxsize=8)

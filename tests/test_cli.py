@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
 
-from autograder import results
+from autograder import results, sandbox_user
 from tests.helpers import ROOT
 
 
@@ -20,7 +21,7 @@ def run(*args, env=None, cwd=ROOT):
 
 def test_help_explains_every_command():
     out = run("--help").stdout
-    for command in ("list", "grade", "check", "bulk", "fixtures", "template", "bundle", "data"):
+    for command in ("list", "grade", "check", "bulk", "fixtures", "template", "bundle", "data", "sandbox"):
         assert command in out
 
 
@@ -66,7 +67,12 @@ def test_not_a_zip_still_gets_valid_results(tmp_path):
 
 
 def test_run_autograder_as_gradescope_does(tmp_path):
+    """The bundle unzipped in /autograder/source, run_autograder copied to /autograder, the upload a zip."""
     root = tmp_path / "autograder"
+    assert run("bundle", "hw6", "--out", str(tmp_path / "bundle.zip")).returncode == 0
+    zipfile.ZipFile(tmp_path / "bundle.zip").extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
     submission = root / "submission"
     with zipfile.ZipFile(tmp_path / "upload.zip", "w") as archive:
         for path in (ROOT / "reference" / "hw6").rglob("*"):  # the package and the predictions CSVs
@@ -76,14 +82,18 @@ def test_run_autograder_as_gradescope_does(tmp_path):
     shutil.copy(tmp_path / "upload.zip", submission / "upload.zip")
     (root / "results").mkdir()
     (root / "results" / "results.json").write_text('{"score": 100}')  # planted: must be replaced
-    env = {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_ASSIGNMENT": "hw6",
-           "AUTOGRADER_VENV": os.path.dirname(os.path.dirname(sys.executable))}
-    proc = subprocess.run([str(ROOT / "run_autograder")], capture_output=True, text=True, env={**os.environ, **env},
+    env = {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_VENV": os.path.dirname(os.path.dirname(sys.executable))}
+    proc = subprocess.run([str(root / "run_autograder")], capture_output=True, text=True, env={**os.environ, **env},
                           timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads((root / "results" / "results.json").read_text())
     results.validate(data)
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+    assert stat.S_IMODE((root / "source").stat().st_mode) == 0o700  # the grader's files: root's alone
+    assert stat.S_IMODE((root / "results").stat().st_mode) == 0o700
+    log = (root / "results" / "staff_log.txt").read_text()
+    if os.geteuid() == 0 and sandbox_user.lookup(sandbox_user.DEFAULT_NAME):
+        assert "sandbox: submission code runs as autograder-sandbox" in log and "WARNING" not in log
 
 
 def test_run_autograder_without_an_assignment_still_writes_valid_results(tmp_path):
@@ -110,6 +120,12 @@ def test_bundle_holds_what_gradescope_needs(tmp_path):
                    "reference/hw6/neural_networks/layers.py"):
         assert needed in names, needed
     assert not any("__pycache__" in n or n.startswith("student_template/") for n in names)
+
+
+def test_sandbox_says_how_submission_code_runs_here():
+    proc = run("sandbox", env={"AUTOGRADER_SANDBOX_USER": "none"})
+    assert proc.returncode == 0
+    assert "AUTOGRADER_SANDBOX_USER=none: submission code runs as" in " ".join(proc.stdout.split())
 
 
 def test_data_prepares_datasets_offline_and_says_what_they_are(tmp_path):
