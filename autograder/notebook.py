@@ -98,6 +98,11 @@ class PlannedCell:
         return f"cell {self.index + 1}"
 
 
+#: What ``ast.parse`` raises on a cell it cannot parse: a syntax error, a null byte, or nesting too deep for
+#: the AST constructor (a sum of 200,000 terms), which must not escape into the grader.
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
 def plan(nb: Any, mode: str = "definitions") -> list[PlannedCell]:
     """What the grader runs of ``nb``, in order."""
     if mode not in MODES:
@@ -134,7 +139,7 @@ def _names_used_by_definitions(sources: list[str]) -> set[str]:
     for source in sources:
         try:
             tree = ast.parse(source)
-        except SyntaxError:
+        except UNPARSABLE:
             continue
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -172,7 +177,7 @@ def definitions(source: str, used: set[str] | frozenset = frozenset(), python: s
     python = as_python(source) if python is None else python
     try:
         tree = ast.parse(python)
-    except SyntaxError:
+    except UNPARSABLE:
         return source
     lines = python.splitlines()
     keep: set[int] = set()

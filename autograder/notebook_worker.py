@@ -13,6 +13,8 @@ the bad cells at once, and the executed notebook can be saved for the instructor
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import shutil
 import tempfile
@@ -28,6 +30,7 @@ from .sandbox_user import SandboxUser
 from .session import Worker
 
 KERNEL_SCRIPT = sandbox.WORKER_SCRIPT.with_name("kernel.py")
+MAX_MESSAGE_BYTES = 16 << 20  # one Jupyter message from the kernel (a plot is well under 1 MB)
 _KERNEL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")  # how a SyntaxError names the kernel's temporary file
 
 
@@ -102,9 +105,10 @@ class NotebookWorker(Worker):
                                          if line.startswith("[autograder] ")))
 
     def _start(self, root: Path, python: str | None, user: SandboxUser | None, deadline: float) -> None:
+        import zmq.asyncio
         from jupyter_client.asynchronous import AsyncKernelClient
         from jupyter_client.connect import write_connection_file
-        from nbclient import NotebookClient
+        from jupyter_core.utils import ensure_event_loop
         from nbclient.util import run_sync
 
         self._dir = Path(tempfile.mkdtemp(prefix="agk-"))  # the kernel makes its ipc sockets here
@@ -112,9 +116,16 @@ class NotebookWorker(Worker):
                                               ip=str(self._dir / "k"))
         if user is not None:
             sandbox_user.hand_over(self._dir, user)
+        output_limit = self.limits.output_kb << 10
         self.process = sandbox.spawn(root, limits=self.limits, python=python, user=user, script=KERNEL_SCRIPT,
-                                     args=("--connection", connection))
+                                     args=("--connection", connection, "--cell-output", str(output_limit)))
         process = self.process
+        # nbclient's tasks for a cell that timed out may end in errors nobody awaits; asyncio would log
+        # them with a formatted traceback whenever the garbage collector frees them, even in the middle of
+        # pytest's own ast.parse, which Python 3.11 does not survive (gh-106905). They are expected: drop.
+        ensure_event_loop().set_exception_handler(lambda loop, context: None)
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # a kernel sending more is disconnected
 
         class Client(AsyncKernelClient):
             def is_alive(self) -> bool:  # the process, not a heartbeat that a busy kernel still sends
@@ -123,7 +134,7 @@ class NotebookWorker(Worker):
             async def _async_is_alive(self) -> bool:  # what wait_for_ready asks: a kernel slow to start
                 return process.alive()                # (a loaded machine) misses heartbeats, yet lives
 
-        kc = Client()
+        kc = Client(context=context)
         kc.load_connection_file(connection)
         kc.start_channels()
         try:
@@ -134,9 +145,10 @@ class NotebookWorker(Worker):
             if "Kernel died" in str(exc) or not process.alive():
                 raise WorkerCrashed(f"starting the notebook's kernel: the kernel died\n{output[-2000:]}") from None
             raise SubmissionTimeout("starting the notebook's kernel took too long") from None
-        self._client = NotebookClient(None, km=_KernelProcess(process), timeout=int(self.spec.cell_timeout),
+        self._client = _bounded_client_class()(None, km=_KernelProcess(process), timeout=int(self.spec.cell_timeout),
                                       allow_errors=True, interrupt_on_timeout=False, record_timing=False,
                                       iopub_timeout=2, raise_on_iopub_timeout=False)
+        self._client.output_limit = output_limit
         self._client.kc = kc
 
     def _run_cells(self, source: Any, planned: list[notebook.PlannedCell], deadline: float) -> bool:
@@ -177,11 +189,38 @@ class NotebookWorker(Worker):
                 client.kc.stop_channels()
             except Exception:  # noqa: BLE001 - closing sockets of a dead kernel
                 pass
+            client.kc.context.destroy(linger=0)
             client.kc = None
         if getattr(self, "process", None) is not None:
             self.process.stop()
         if getattr(self, "_dir", None) is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@functools.cache
+def _bounded_client_class() -> type:
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        """nbclient keeping at most ``output_limit`` bytes of each cell's outputs; the rest is noted, not kept."""
+
+        output_limit = 1 << 16
+
+        def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+            kept = self.__dict__.setdefault("_kept", {})
+            content = msg.get("content", {})
+            text = content.get("text")
+            size = len(text) if isinstance(text, str) else len(json.dumps(content, default=str))
+            if kept.get(cell_index, 0) + size > self.output_limit:
+                if kept.get(cell_index, 0) <= self.output_limit:  # note it once
+                    outs.append(_stream(f"[... the rest of this cell's output (over {self.output_limit} bytes) "
+                                        "was dropped by the grader ...]\n"))
+                kept[cell_index] = self.output_limit + 1
+                return None
+            kept[cell_index] = kept.get(cell_index, 0) + size
+            return super().output(outs, msg, display_id, cell_index)
+
+    return BoundedClient
 
 
 def _stream(text: str) -> Any:

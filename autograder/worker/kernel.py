@@ -1,10 +1,11 @@
 """The notebook worker: an IPython kernel inside the same sandbox as ``run.py``.
 
-Started by the grader as ``python -I kernel.py --fd N --root DIR --limits JSON --connection FILE``.
-It applies its resource limits and denies the network first, like ``run.py``, then becomes an
-ordinary ipykernel that the grader drives with nbclient over the connection file's sockets. Two
-things differ from a stock kernel:
+Started by the grader as ``python -I kernel.py --fd N --root DIR --limits JSON --connection FILE
+--cell-output CHARS``. It applies its resource limits and denies the network first, like ``run.py``,
+then becomes an ordinary ipykernel that the grader drives with nbclient over the connection file's
+sockets. Three things differ from a stock kernel:
 
+- what each cell prints is capped (``--cell-output``), so a flood cannot fill the grader's memory;
 - shell escapes (``!pip install``, ``!nvidia-smi``, ``x = !ls``) print a notice instead of running,
   so a notebook written for Colab neither hangs on the network nor breaks grading;
 - ``_autograder_cudashim`` maps ``'cuda'`` to the CPU when there is no GPU (and says so once).
@@ -35,11 +36,40 @@ def _no_shell_output(cmd: str, *args: object, **kwargs: object) -> list:
     return []
 
 
+def _cap_cell_output(shell, limit: int) -> None:
+    """Each cell may print ``limit`` characters (stdout and stderr together); the rest is dropped, noted once.
+
+    What a cell prints travels to the grader as Jupyter messages; without a cap, a cell that prints
+    until it times out would fill the grader's memory. The grader caps on its side too.
+    """
+    state = {"left": limit, "noted": False}
+
+    def reset(*_: object) -> None:
+        state.update(left=limit, noted=False)
+
+    shell.events.register("pre_execute", reset)
+    for stream in (sys.stdout, sys.stderr):
+        def capped(text: str, _write=stream.write) -> int:
+            if len(text) <= state["left"]:
+                state["left"] -= len(text)
+                return _write(text)
+            if state["left"] > 0:
+                _write(text[:state["left"]])
+                state["left"] = 0
+            if not state["noted"]:
+                state["noted"] = True
+                _write(f"\n[... the rest of this cell's output (over {limit} characters) was dropped ...]\n")
+            return len(text)
+
+        stream.write = capped
+
+
 def main(argv: list[str]) -> None:
     fd = int(argv[argv.index("--fd") + 1])
     root = argv[argv.index("--root") + 1]
     limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else {}
     connection = argv[argv.index("--connection") + 1]
+    cell_output = int(argv[argv.index("--cell-output") + 1]) if "--cell-output" in argv else 1 << 16
 
     sys.path.insert(0, str(HERE))  # _autograder_bridge, _autograder_probes, _autograder_cudashim
     import _autograder_bridge
@@ -66,6 +96,7 @@ def main(argv: list[str]) -> None:
     app.shell.system_piped = _no_shell
     app.shell.system_raw = _no_shell
     app.shell.getoutput = _no_shell_output
+    _cap_cell_output(app.shell, cell_output)
     app.start()
 
 
