@@ -135,10 +135,10 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
     started = time.monotonic()
     choice = sandbox_user.choose()
     log = [f"sandbox: {choice.message}"]
-    if choice.user is not None:
-        log += _exposed(assignment, out, choice.user)
     work = Path(tempfile.mkdtemp(prefix=f"autograder-{assignment.id}-"))
     with sandbox_user.exclusive(choice.user) if choice.user else contextlib.nullcontext():
+        if choice.user is not None:
+            log += _exposed(assignment, out, choice.user)
         try:
             report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user)
             if save_notebook is not None and report.notebook is not None:

@@ -22,6 +22,7 @@ import pwd
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,7 +83,8 @@ def choose(python: str | None = None) -> Choice:
                       "as root. Create it with `autograder sandbox --create` (setup.sh does).")
     if user.uid == 0:
         raise HarnessError(f"the sandbox account {name!r} is root; it must be an unprivileged user")
-    problem = _cannot_run(python or sys.executable, user)
+    with exclusive(user):  # another grading run's cleanup would kill the check
+        problem = _cannot_run(python or sys.executable, user)
     if problem:
         raise HarnessError(
             f"the sandbox account {name!r} cannot run {python or sys.executable}: {problem}\n"
@@ -138,12 +140,21 @@ def exclusive(user: SandboxUser, folder: str = "/run") -> Iterator[None]:
     Stopping a worker kills every process of the account, so two runs sharing it would kill each
     other's workers. The lock lives where only root can create files, so a submission cannot plant it.
     """
+    held = _held.__dict__.setdefault("names", set())
+    if user.name in held:  # this thread has it already (grading checks the account's Python under it too)
+        yield
+        return
     fd = os.open(os.path.join(folder, f"autograder-{user.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(user.name)
         yield
     finally:
+        held.discard(user.name)
         os.close(fd)
+
+
+_held = threading.local()
 
 
 def hand_over(path: Path, user: SandboxUser) -> None:
