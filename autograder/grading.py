@@ -158,7 +158,7 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
 
 
 def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> list[str]:
-    """Warnings for the grader's private files that the sandbox account could read or write."""
+    """Warnings for the grader's private files that the sandbox account can read."""
     private = [assignment.tests_dir, assignment.fixtures_dir, assignment.reference_dir]
     if out is not None:
         private.append(Path(out).absolute().parent)

@@ -141,13 +141,15 @@ class NotebookWorker(Worker):
             run_sync(kc.wait_for_ready)(timeout=max(deadline - time.monotonic(), 1.0))
         except RuntimeError as exc:
             output = process.output.take(wait=0.5)
+            kc.stop_channels()
+            context.destroy(linger=0)
             self.stop()
             if "Kernel died" in str(exc) or not process.alive():
                 raise WorkerCrashed(f"starting the notebook's kernel: the kernel died\n{output[-2000:]}") from None
             raise SubmissionTimeout("starting the notebook's kernel took too long") from None
-        self._client = _bounded_client_class()(None, km=_KernelProcess(process), timeout=int(self.spec.cell_timeout),
-                                      allow_errors=True, interrupt_on_timeout=False, record_timing=False,
-                                      iopub_timeout=2, raise_on_iopub_timeout=False)
+        self._client = _bounded_client_class()(
+            None, km=_KernelProcess(process), timeout=int(self.spec.cell_timeout), allow_errors=True,
+            interrupt_on_timeout=False, record_timing=False, iopub_timeout=2, raise_on_iopub_timeout=False)
         self._client.output_limit = output_limit
         self._client.kc = kc
 

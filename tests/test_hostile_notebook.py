@@ -28,6 +28,7 @@ the grader's own parser is the last case (``PARSER_BOMB``).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import shutil
 import tempfile
@@ -550,7 +551,8 @@ def test_a_cell_too_deep_for_the_planner_costs_only_its_tests(expression, privat
 def test_patching_torch_in_the_kernel_changes_nothing_the_grader_compares() -> None:
     """torch's comparisons patched to always agree, a Tensor subclass equal to everything: the grader
     fetches plain numpy values and compares them itself."""
-    pytest.importorskip("torch")
+    if importlib.util.find_spec("torch") is None:  # not imported here: the grader never imports torch
+        pytest.skip("needs torch")
     from autograder.checks import assert_close
     from autograder.config import Limits, Timeouts
     from autograder.notebook_worker import NotebookSpec
