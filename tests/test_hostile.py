@@ -28,8 +28,11 @@ import pytest
 
 from autograder import assignment, grading, results, sandbox, sandbox_user
 from tests.helpers import ROOT, failed_numbers
-from tests.support.hostile import SANDBOX, SECRET, STALE, Listener, pwned_files, snapshot
+from tests.support import hostile
+from tests.support.hostile import SANDBOX, SECRET, STALE, pwned_files, snapshot
 from tests.support.splice import build_submission, load_case, load_cases
+
+results_dir, listener = hostile.results_dir, hostile.listener  # fixtures shared by the hostile corpora
 
 CASES = load_cases(ROOT / "tests" / "submissions" / "hw6_hostile")
 
@@ -43,24 +46,6 @@ def private_hw6():
     home.chmod(0o700)
     yield assignment.load("hw6", home)
     shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture
-def results_dir():
-    """Like /autograder/results: root's, readable by all, writable by root only, with a stale file."""
-    folder = Path(tempfile.mkdtemp(prefix="autograder-results-"))
-    folder.chmod(0o755)
-    (folder / "results.json").write_text(json.dumps(STALE))
-    (folder / "results.json").chmod(0o644)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.close()
 
 
 def targets(hw6: assignment.Assignment, out: Path, port: int) -> dict:

@@ -42,8 +42,11 @@ import pytest
 
 from autograder import assignment, grading, results, sandbox, sandbox_user
 from tests.helpers import failed_numbers
-from tests.support.hostile import SANDBOX, SECRET, STALE, Listener, pwned_files, snapshot
+from tests.support import hostile
+from tests.support.hostile import SANDBOX, SECRET, STALE, pwned_files, snapshot
 from tests.support.toy_notebook import ASSIGNMENT, FILENAME, build_toy_notebook, cell_number, notebook
+
+results_dir, listener = hostile.results_dir, hostile.listener  # fixtures shared by the hostile corpora
 
 NEEDS_SANDBOX = "needs root and the sandbox account (`autograder sandbox --create`): CI has both"
 
@@ -395,30 +398,12 @@ def private_toy():
 
 
 @pytest.fixture
-def results_dir():
-    """Like /autograder/results: root's, readable by all, writable by root only, with a stale file."""
-    folder = Path(tempfile.mkdtemp(prefix="autograder-results-"))
-    folder.chmod(0o755)
-    (folder / "results.json").write_text(json.dumps(STALE))
-    (folder / "results.json").chmod(0o644)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
 def evidence():
     """A folder any account may write to (sticky, like /tmp)."""
     folder = Path(tempfile.mkdtemp(prefix="autograder-evidence-"))
     folder.chmod(0o1777)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.close()
 
 
 def targets(toy: assignment.Assignment, out: Path, port: int, evidence: Path) -> dict:

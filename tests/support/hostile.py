@@ -6,10 +6,15 @@ An attack that works must change something a test can see: a score, a file, a co
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 import site
 import socket
+import tempfile
 import threading
 from pathlib import Path
+
+import pytest
 
 from autograder import sandbox, sandbox_user
 
@@ -59,3 +64,22 @@ def pwned_files() -> list[Path]:
     """Files an attack planted where the next interpreter would run them (worker scripts, site-packages)."""
     folders = [sandbox.staged_scripts(), *map(Path, site.getsitepackages())]
     return [path for folder in folders for path in folder.glob("zz_autograder_pwned*")]
+
+
+@pytest.fixture
+def results_dir():
+    """Like /autograder/results: root's, readable by all, writable by root only, with a stale file."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-results-"))
+    folder.chmod(0o755)
+    (folder / "results.json").write_text(json.dumps(STALE))
+    (folder / "results.json").chmod(0o644)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def listener():
+    """A localhost server that must see no connection from the submission."""
+    server = Listener()
+    yield server
+    server.close()
