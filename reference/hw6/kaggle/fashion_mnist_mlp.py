@@ -9,7 +9,7 @@ kaggle/. Data loading, evaluation and the CSV are in kaggle_common.py.
 """
 
 import torch
-from kaggle_common import arguments, run
+from kaggle_common import main
 from torch import nn
 
 NAME = "fashion_mnist"
@@ -35,18 +35,5 @@ def build_optimizer(model: nn.Module) -> torch.optim.Optimizer:
     # END SOLUTION
 
 
-def main(*, data: str = DEFAULTS["data"], out: str = DEFAULTS["out"], epochs: int = DEFAULTS["epochs"],
-         batch_size: int = DEFAULTS["batch_size"], train_size: int | None = None,
-         val_fraction: float = DEFAULTS["val_fraction"], seed: int = DEFAULTS["seed"],
-         threads: int = DEFAULTS["threads"], download: bool = False, verbose: bool = True) -> dict[str, float]:
-    """Train, write the predictions CSV to ``out``, return the final training and validation metrics."""
-    return run(NAME, build_model, build_optimizer, data=data, out=out, epochs=epochs, batch_size=batch_size,
-               train_size=train_size, val_fraction=val_fraction, seed=seed, threads=threads, download=download,
-               verbose=verbose)
-
-
 if __name__ == "__main__":
-    args = arguments(__doc__, DEFAULTS).parse_args()
-    main(data=args.data, out=args.out, epochs=args.epochs, train_size=args.train_size,
-         val_fraction=args.val_fraction, seed=args.seed, threads=args.threads, download=args.download,
-         verbose=not args.quiet)
+    main(NAME, build_model, build_optimizer, __doc__, DEFAULTS)

@@ -148,13 +148,14 @@ def run(name: str, build_model, build_optimizer, *, data: str, out: str, epochs:
     return final
 
 
-def arguments(doc: str, defaults: dict) -> argparse.ArgumentParser:
-    """The options both scripts take, with their defaults from ``defaults``."""
+def main(name: str, build_model, build_optimizer, doc: str, defaults: dict, argv: list[str] | None = None) -> dict:
+    """A script's command line: options (defaults from ``defaults``) parsed from ``argv``, then ``run``."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=defaults["data"], help="dataset folder (torchvision's root)")
     parser.add_argument("--download", action="store_true", help="let torchvision download the data")
     parser.add_argument("--out", default=defaults["out"], help="where to write the predictions CSV")
     parser.add_argument("--epochs", type=int, default=defaults["epochs"])
+    parser.add_argument("--batch-size", type=int, default=defaults["batch_size"])
     parser.add_argument("--train-size", type=int, default=None,
                         help="train on a random subset of this many training images (default: all)")
     parser.add_argument("--val-fraction", type=float, default=defaults["val_fraction"],
@@ -162,4 +163,6 @@ def arguments(doc: str, defaults: dict) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=defaults["seed"])
     parser.add_argument("--threads", type=int, default=defaults["threads"], help="CPU threads for torch")
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
-    return parser
+    options = vars(parser.parse_args(argv))
+    verbose = not options.pop("quiet")
+    return run(name, build_model, build_optimizer, verbose=verbose, **options)
