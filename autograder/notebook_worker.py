@@ -204,7 +204,7 @@ def _bounded_client_class() -> type:
     from nbclient import NotebookClient
 
     class BoundedClient(NotebookClient):
-        """nbclient keeping at most ``output_limit`` bytes of each cell's outputs; the rest is noted, not kept."""
+        """nbclient keeping at most ``output_limit`` characters of each cell's outputs; the rest is noted, not kept."""
 
         output_limit = 1 << 16
 
@@ -215,7 +215,7 @@ def _bounded_client_class() -> type:
             size = len(text) if isinstance(text, str) else len(json.dumps(content, default=str))
             if kept.get(cell_index, 0) + size > self.output_limit:
                 if kept.get(cell_index, 0) <= self.output_limit:  # note it once
-                    outs.append(_stream(f"[... the rest of this cell's output (over {self.output_limit} bytes) "
+                    outs.append(_stream(f"[... the rest of this cell's output (over {self.output_limit} characters) "
                                         "was dropped by the grader ...]\n"))
                 kept[cell_index] = self.output_limit + 1
                 return None

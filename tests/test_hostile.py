@@ -57,11 +57,32 @@ def targets(hw6: assignment.Assignment, out: Path, port: int) -> dict:
             "results": str(out), "port": port, "secret": SECRET}
 
 
+# Each attack the issue lists, and the case that makes it (a case deleted or renamed fails the check below).
+ISSUE_ATTACKS = {
+    "overwrite, delete or chmod results.json before and after grading": ["tamper_results_during_grading",
+                                                                        "tamper_results_after_grading"],
+    "read fixtures, reference, tests, hidden labels": ["read_grader_files"],
+    "read the grader's memory or /proc": ["spy_on_the_grader"],
+    "patch numpy, pytest, unittest, builtins, the harness": ["patch_comparisons", "forge_worker_replies"],
+    "always-true __eq__, __array__, ndarray subclasses, object arrays, NaN": ["fake_values", "nan_and_inf"],
+    "sys.exit(0), os._exit(0), a ctypes segfault, os.abort()": ["exit_and_crash", "abort_and_kill_itself"],
+    "os.kill(os.getppid(), 9)": ["kill_the_grader"],
+    "an infinite loop at import and in a method, sleeping forever": ["loop_at_import", "hang_in_methods"],
+    "a fork bomb": ["fork_bomb"],
+    "allocating 50 GB": ["allocate_50_gb"],
+    "printing gigabytes": ["flood_output"],
+    "a huge file, thousands of files": ["fill_the_disk"],
+    "the network": ["use_the_network"],
+    "environment variables with secrets": ["read_environment_secrets"],
+    "writing into the grader's directories": ["write_grader_files"],
+}
+
+
 def test_the_corpus_covers_the_attacks_the_issue_lists() -> None:
     names = {case.name for case in CASES}
-    assert len(names) >= 20
-    for case in CASES:
-        assert load_case(case)["kind"] == "hostile"
+    missing = {attack: cases for attack, cases in ISSUE_ATTACKS.items() if not set(cases) <= names}
+    assert not missing
+    assert all(load_case(case)["kind"] == "hostile" for case in CASES)
 
 
 @pytest.mark.slow
