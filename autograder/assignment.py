@@ -2,7 +2,8 @@
 
 An assignment ``ID`` is data that plugs in; the harness knows none by name::
 
-    tests/grading/ID/assignment.toml   title, kind, settings ([timeouts], [limits])
+    tests/grading/ID/assignment.toml   title, kind, settings ([timeouts], [limits], [environment])
+    tests/grading/ID/environment.lock  the students' environment, locked (``autograder env ID --lock``)
     tests/grading/ID/grade_*.py        grading tests (pytest, with points)
     tests/grading/ID/make_fixtures.py  generate(reference, out, rng): fixtures from the reference
     reference/ID/                      the complete solution, itself a valid submission
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Limits, Timeouts, replace_from
+from .environments import Spec
 from .errors import AssignmentError, UnknownAssignment
 
 try:
@@ -48,6 +50,7 @@ class Assignment:
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: Limits = field(default_factory=Limits)
     settings: dict[str, Any] = field(default_factory=dict)
+    environment: Spec | None = None  # None: submission code runs with the grader's own Python
 
     @property
     def tests_dir(self) -> Path:
@@ -75,10 +78,13 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
         raise UnknownAssignment(f"no assignment {assignment_id!r} (known: {known})")
     try:
         data = tomllib.loads(path.read_text())
+        kind = data.get("kind", "package")
+        environment = Spec.from_table(assignment_id, data.get("environment"), path.parent, kind)
         return Assignment(
-            id=assignment_id, root=root, title=data.get("title", assignment_id), kind=data.get("kind", "package"),
+            id=assignment_id, root=root, title=data.get("title", assignment_id), kind=kind,
             seed=int(data.get("seed", 0)), timeouts=replace_from(Timeouts(), data.get("timeouts")),
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
+            environment=environment,
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise AssignmentError(f"{path}: {exc}") from None

@@ -44,11 +44,17 @@ class StudentCodeError(SubmissionError):
     """Submission code raised. ``where`` is (file, line, function) in the submission, when known."""
 
     def __init__(self, message: str, *, exc_type: str = "Exception", traceback: str = "",
-                 where: tuple[str, int, str] | None = None) -> None:
+                 where: tuple[str, int, str] | None = None, missing_module: str | None = None) -> None:
         super().__init__(message)
         self.exc_type = exc_type
         self.traceback = traceback
         self.where = where
+        self.missing_module = missing_module  # ModuleNotFoundError: the module that was not found
+
+    @property
+    def at(self) -> str:
+        """" (at file:line, in function)" in the submission, or nothing."""
+        return f" (at {self.where[0]}:{self.where[1]}, in {self.where[2]})" if self.where else ""
 
     @classmethod
     def from_reply(cls, error: dict, doing: str) -> StudentCodeError:
@@ -65,7 +71,9 @@ class StudentCodeError(SubmissionError):
             message = f"{doing}: not implemented yet (NotImplementedError){at}"
         else:
             message = f"{doing} raised {exc_type}: {detail}{at}" if detail else f"{doing} raised {exc_type}{at}"
-        return kind(message, exc_type=exc_type, traceback=str(error.get("traceback", "")), where=where)
+        missing = error.get("missing") if exc_type == "ModuleNotFoundError" else None
+        return kind(message, exc_type=exc_type, traceback=str(error.get("traceback", "")), where=where,
+                    missing_module=missing[:200] if type(missing) is str else None)
 
 
 class NotImplementedYet(StudentCodeError):

@@ -25,10 +25,11 @@ from typing import Any
 
 import pytest
 
+from . import environments, sandbox_user
 from . import results as results_mod
-from . import sandbox_user
 from .assignment import Assignment
-from .errors import BadSubmission, HarnessError
+from .environments import Environment
+from .errors import AssignmentError, BadSubmission, HarnessError
 from .plugin import GradingContext, GradingPlugin, TestInfo
 from .results import Results, TestResult
 from .sandbox_user import SandboxUser
@@ -114,14 +115,21 @@ def worker_factory(assignment: Assignment) -> Callable[..., Any]:
 
     settings = assignment.settings
     return NotebookSpec(str(settings.get("notebook", f"{assignment.id}.ipynb")),
-                        str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)))
+                        str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)),
+                        environment=students_environment(assignment))
+
+
+def students_environment(assignment: Assignment) -> Environment | None:
+    """The environment the assignment's submission code runs in, built on first use (None: the grader's)."""
+    return environments.ensure(assignment.environment) if assignment.environment is not None else None
 
 
 def open_session(assignment: Assignment, root: Path, *, label: str, user: SandboxUser | None = None,
                  deadline: float | None = None) -> Session:
-    """A ``Session`` on ``root`` with the assignment's limits, timeouts and kind of worker."""
+    """A ``Session`` on ``root`` with the assignment's limits, timeouts, environment and kind of worker."""
     return Session(root, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
-                   worker_factory=worker_factory(assignment), deadline=deadline)
+                   worker_factory=worker_factory(assignment), deadline=deadline,
+                   environment=students_environment(assignment))
 
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
@@ -133,8 +141,21 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
     ``save_notebook``: for notebook assignments, where to write the executed notebook with feedback.
     """
     started = time.monotonic()
-    choice = sandbox_user.choose()
+    try:
+        environment = students_environment(assignment)
+    except AssignmentError as exc:  # every test fails with the reason; results.json is still written
+        report = _all_failed(assignment, "the grader could not set up this assignment's Python environment; "
+                             "your instructor has been told", visible_only, on_result, on_collected)
+        report.errors.append(exc.message)
+        report.staff_log = exc.message
+        if out is not None:
+            results_mod.write(report.results, out)
+        return report
+    choice = sandbox_user.choose(environment.python if environment else None)
     log = [f"sandbox: {choice.message}"]
+    if environment is not None:
+        log.append(f"environment: {environment.path} (Python {environment.python_version}; "
+                   f"{', '.join(environment.declared())})")
     work = Path(tempfile.mkdtemp(prefix=f"autograder-{assignment.id}-"))
     with sandbox_user.exclusive(choice.user) if choice.user else contextlib.nullcontext():
         if choice.user is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 
 from . import notebook, sandbox, sandbox_user
 from .config import Limits
+from .environments import Environment
 from .errors import SubmissionTimeout, WorkerCrashed
 from .sandbox_user import SandboxUser
 from .session import Worker
@@ -42,6 +44,7 @@ class NotebookSpec:
     mode: str = "definitions"
     cell_timeout: float = 60.0
     record: notebook.NotebookRecord = field(default_factory=notebook.NotebookRecord)
+    environment: Environment | None = None  # the students' environment: says which imports it cannot serve
 
     _loaded: tuple[Path, Any, list[notebook.PlannedCell]] | None = field(default=None, repr=False)
 
@@ -180,9 +183,22 @@ class NotebookWorker(Worker):
             errors = [o for o in code.outputs if o.get("output_type") == "error"]
             detail = _KERNEL_FILE.sub(r"(line \1)", f"{errors[0].get('ename')}: {errors[0].get('evalue')}")[:500] \
                 if errors else ""
+            if errors and errors[0].get("ename") == "ModuleNotFoundError":
+                detail = self._missing_package(str(errors[0].get("evalue", ""))) or detail
             record.outcomes[cell.index] = notebook.CellOutcome(
                 cell.index, "error" if errors else "ok", detail, list(code.outputs), partial=not cell.whole)
         return True
+
+    def _missing_package(self, evalue: str) -> str | None:
+        """"`tqdm` is not installed in this assignment's environment (it has: ...)", when that is what happened."""
+        match = re.match(r"No module named '([^']+)'", evalue)
+        environment = self.spec.environment
+        if not match or environment is None:
+            return None
+        top = match.group(1).split(".")[0]
+        if environment.has_module(top) or any(os.path.lexists(self.process.root / n) for n in (top, f"{top}.py")):
+            return None
+        return f"ModuleNotFoundError: {environment.missing_module_message(match.group(1))}"
 
     def stop(self) -> None:
         client = getattr(self, "_client", None)

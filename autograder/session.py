@@ -15,6 +15,7 @@ worker that times out, dies or sends malformed data is stopped, the request rais
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from typing import Any
 
 from . import sandbox
 from .config import Limits, Timeouts
+from .environments import Environment
 from .errors import (
     BadOutput,
     StaleHandle,
@@ -174,12 +176,14 @@ class Session:
 
     def __init__(self, root: Path, *, label: str = "submission", limits: Limits | None = None,
                  timeouts: Timeouts | None = None, python: str | None = None, user: SandboxUser | None = None,
-                 worker_factory: Callable[..., Any] = Worker, deadline: float | None = None) -> None:
+                 worker_factory: Callable[..., Any] = Worker, deadline: float | None = None,
+                 environment: Environment | None = None) -> None:
         self.root = Path(root)
         self.label = label
         self.limits = limits or Limits()
         self.timeouts = timeouts or Timeouts()
-        self.python = python
+        self.environment = environment  # the students' environment the worker runs in (None: the grader's)
+        self.python = python or (environment.python if environment is not None else None)
         self.user = user
         self.deadline = deadline if deadline is not None else time.monotonic() + self.timeouts.total
         self._factory = worker_factory
@@ -259,9 +263,34 @@ class Session:
                                   "earlier failure")
             return obj._ref
 
-        return worker.request(op, args, timeout=self._timeout(self.timeouts.call, doing), doing=doing,
-                              make_ref=lambda ref: RemoteObject(self, ref, generation, _short(ref.type)),
-                              to_ref=to_ref)
+        try:
+            return worker.request(op, args, timeout=self._timeout(self.timeouts.call, doing), doing=doing,
+                                  make_ref=lambda ref: RemoteObject(self, ref, generation, _short(ref.type)),
+                                  to_ref=to_ref)
+        except StudentCodeError as exc:
+            if exc.missing_module is None:
+                raise
+            requested = args[0] if op == "import" and args and type(args[0]) is str else ""
+            raise self._explain_missing(exc, doing, requested) from None
+
+    def _explain_missing(self, exc: StudentCodeError, doing: str, requested: str = "") -> StudentCodeError:
+        """A ModuleNotFoundError, said as what happened: a file missing from the submission, or a package
+        missing from the assignment's environment (never "not implemented")."""
+        missing = exc.missing_module or ""
+        top = missing.split(".")[0]
+        asked = requested == missing or requested.startswith(missing + ".")  # a module the grading tests import
+        ours = top and any(os.path.lexists(self.root / name) for name in (top, f"{top}.py"))  # no symlink followed
+        if asked or ours:
+            why = (f"there is no module {missing!r}: is {missing.replace('.', '/')}.py in your submission, "
+                   "at the right place?")
+        elif self.environment is not None and not self.environment.has_module(top):
+            why = self.environment.missing_module_message(missing)
+        elif self.environment is not None:
+            why = f"No module named {missing!r} (the environment has {top!r}, but not this part of it)"
+        else:
+            why = f"No module named {missing!r}: it is neither in your submission nor installed for grading"
+        return type(exc)(f"{doing} raised ModuleNotFoundError: {why}{exc.at}", exc_type=exc.exc_type,
+                         traceback=exc.traceback, where=exc.where, missing_module=missing)
 
     def module(self, name: str) -> RemoteObject:
         """Import ``name`` in the worker (relative to the submission's root) and return it."""
@@ -270,9 +299,6 @@ class Session:
         try:
             return self._request("import", [name], f"importing {name}")._relabel(name)
         except StudentCodeError as exc:
-            if exc.exc_type == "ModuleNotFoundError":
-                exc = type(exc)(f"{exc.message}. Is {name.replace('.', '/')}.py in your submission, "
-                                "at the right place?", exc_type=exc.exc_type, where=exc.where)
             self._failed_imports[name] = exc
             raise exc from None
         except (SubmissionTimeout, WorkerCrashed) as exc:

@@ -22,3 +22,4 @@ def test_case_loses_exactly_its_part(case_dir, tmp_path):
     assert lost == set(case["lost"]), f"{case['description']}\nmessages: {messages}"
     for number in lost:
         assert messages[number], f"test {number} failed without saying why"
+        assert case.get("message", "") in messages[number], f"test {number}: {messages[number]}"

@@ -293,7 +293,7 @@ def test_sys_exit_is_a_student_error_and_the_session_goes_on(session: Session) -
 
 
 def test_missing_module_says_where_it_should_be(session: Session) -> None:
-    with pytest.raises(StudentCodeError, match=r"Is toypkg/nothing\.py in your submission"):
+    with pytest.raises(StudentCodeError, match=r"no module .toypkg.nothing.: is toypkg/nothing\.py in your submission"):
         session.module("toypkg.nothing")
 
 

@@ -139,12 +139,16 @@ class Handler:
             if name is not None:
                 frame.filename = name
                 frames.append(frame)
-        return {
+        described = {
             "type": type(exc).__name__,
             "message": _safe_str(exc)[:4000],
             "traceback": "".join(traceback.format_list(frames[-8:]))[-8000:],
             "where": [[f.filename, f.lineno, f.name] for f in frames[-1:]],
         }
+        name = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+        if type(name) is str:  # which module: the grader tells a missing package from a missing file
+            described["missing"] = name[:200]
+        return described
 
     def op_hello(self, *, out: list) -> Any:
         return wire.encode({"pid": os.getpid(), "python": sys.version.split()[0],

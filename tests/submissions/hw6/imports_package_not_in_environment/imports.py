@@ -1,0 +1,1 @@
+import seaborn  # noqa: E402, F401
