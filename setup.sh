@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image (Ubuntu 22.04).
-# It installs the grader into a virtual environment that any user can execute.
+# Gradescope runs this once, as root, when it builds the autograder image (Ubuntu 22.04, Python 3.10).
+# It installs the grader into a virtual environment that any user can execute, from the locks in
+# requirements/ (exact versions, hashes checked), and builds the assignment's students' environment.
 set -euo pipefail
 SOURCE="${AUTOGRADER_SOURCE:-/autograder/source}"
 VENV="${AUTOGRADER_VENV:-/opt/autograder-venv}"
+# CPU-only PyTorch: importing the CUDA build alone takes ~800 MB, more than Gradescope's default box. torch and
+# torchvision come from this index at the lock's versions (by version: the lock's hashes are the registry's).
+export TORCH_INDEX="${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
 fi
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --upgrade pip
-# CPU-only PyTorch: importing the CUDA build alone takes ~800 MB, more than Gradescope's default box.
-"$VENV/bin/pip" install -q --index-url "${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" torch torchvision
-"$VENV/bin/pip" install -q -r "$SOURCE/requirements-gradescope.txt"
-"$VENV/bin/pip" install -q --no-deps -e "$SOURCE"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$SOURCE/requirements/grader.txt"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e "$SOURCE"
+# The grader's torch (its dataset layer reads the files with torchvision).
+"$VENV/bin/python" -m autograder.environments "$SOURCE/requirements/torch.txt"
 # Datasets once, at image build. By default the deterministic synthetic stand-ins that the bundled
 # fixtures were calibrated on; AUTOGRADER_DOWNLOAD=1 fetches the real ones (then calibrate the fixtures on
 # them too: a threshold is never applied to data other than its own). Root's alone: only the grader
@@ -27,5 +30,8 @@ chmod -R a+rX "$VENV"
 # the grader's own files (tests, fixtures with hidden labels, reference) are kept from it. The worker
 # scripts are copied elsewhere at grading time, so nothing under the source folder needs to be shared.
 "$VENV/bin/autograder" sandbox --create
+# The students' environment (the packages the assignment's assignment.toml declares), built now rather
+# than at the first submission; grading finds it under $AUTOGRADER_ENVS (default /opt/autograder-envs).
+AUTOGRADER_HOME="$SOURCE" "$VENV/bin/autograder" env "$(tr -d '[:space:]' < "$SOURCE/ASSIGNMENT")"
 chmod 700 "$SOURCE"
 echo "autograder installed in $VENV"

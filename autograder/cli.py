@@ -7,6 +7,7 @@
     autograder fixtures ASSIGNMENT [--check]      regenerate fixtures from the reference (or verify them)
     autograder template ASSIGNMENT [--check]      regenerate the student template (or verify it)
     autograder bundle ASSIGNMENT [--out ZIP]      the zip to upload to Gradescope
+    autograder env [ASSIGNMENT ...] [--lock|--check]  build (or verify) students' environments; --lock recompiles
     autograder data [NAME ...] [--download]       prepare datasets (real, or synthetic stand-ins offline)
     autograder sandbox [--create]                 how submission code is isolated here (root: the account)
 
@@ -60,11 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, help="holds one folder or .zip per student")
     p.add_argument("--out", type=Path, required=True, help="folder for NAME/results.json and summary.csv")
 
-    for name, text in (("fixtures", "regenerate fixtures/ID from the reference (deterministic)"),
+    for name, text in (("fixtures", "regenerate fixtures/ID from the reference (--check: deterministic parts bit "
+                                    "for bit, trained parts within their stated tolerance)"),
                        ("template", "regenerate student_template/ID from the reference's solution regions")):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("assignment")
         p.add_argument("--check", action="store_true", help="verify instead of writing: exit 1 when stale")
+
+    text = ("build, or find already built, the Python environment that an assignment's submission code runs in: "
+            "the packages its assignment.toml declares under [environment], installed from environment.lock "
+            "with their hashes checked, into $AUTOGRADER_ENVS (as root: /opt/autograder-envs; else "
+            "~/.cache/autograder/envs). Grading builds it on first use too; setup.sh builds it on Gradescope. "
+            "With TORCH_INDEX set, torch and torchvision come from that index (CPU-only wheels on Gradescope)")
+    p = sub.add_parser("env", help="build or check an assignment's students' environment", description=text)
+    p.add_argument("assignment", nargs="*", help="assignment id(s), e.g. hw6 (default: every assignment)")
+    p.add_argument("--check", action="store_true", help="only say whether it is built: exit 1 when not")
+    p.add_argument("--lock", action="store_true",
+                   help="instructors: recompile environment.lock from [environment] (needs uv and a package index)")
 
     text = ("make the datasets available under the data folder ($AUTOGRADER_DATA, default ./data): the real "
             "files when present or downloadable, else deterministic synthetic stand-ins in the real formats")

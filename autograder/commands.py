@@ -15,7 +15,6 @@ from . import assignment as assignments
 from . import fixtures as fixtures_mod
 from . import grading, report, sandbox_user
 from . import template as template_mod
-from .fixtures import Fixtures
 
 
 def _progress(console: Console) -> Progress:
@@ -96,20 +95,23 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
     if not args.check:
         writer = fixtures_mod.generate(a)
         console.print(f"wrote {len(writer.arrays)} arrays and {len(writer.thresholds)} thresholds to {a.fixtures_dir}")
+        if writer.outputs:
+            console.print(f"wrote the reference's outputs {', '.join(sorted(writer.outputs))} to {a.reference_dir}")
         return 0
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         fixtures_mod.generate(a, Path(tmp))
-        stale = [name for name in (fixtures_mod.ARRAYS, fixtures_mod.MANIFEST)
-                 if not (a.fixtures_dir / name).exists()
-                 or (Path(tmp) / name).read_bytes() != (a.fixtures_dir / name).read_bytes()]
-    if stale:
-        console.print(f"[bold red]stale fixtures:[/] {', '.join(stale)} differ from a fresh generation; "
-                      f"run `autograder fixtures {a.id}`")
+        found = fixtures_mod.compare(Path(tmp), a.fixtures_dir, Path(tmp) / fixtures_mod.OUTPUTS, a.reference_dir)
+    for line in found.notes:
+        console.print(f"within tolerance: {line}", markup=False, highlight=False)
+    for line in found.problems:
+        console.print(f"[bold red]differs:[/] {line}", highlight=False)
+    if found.problems:
+        console.print(f"stale fixtures: run `autograder fixtures {a.id}` (and commit what it writes)")
         return 1
-    Fixtures(a.fixtures_dir)
-    console.print(f"fixtures of {a.id} are up to date (regenerated bit for bit)")
+    console.print(f"fixtures of {a.id} are up to date (deterministic parts bit for bit"
+                  f"{', trained parts within their tolerances' if found.notes else ''})")
     return 0
 
 
@@ -128,6 +130,35 @@ def template(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def env(args: argparse.Namespace, console: Console) -> int:
+    from . import environments
+
+    status = 0
+    for assignment_id in args.assignment or assignments.available():
+        a = assignments.load(assignment_id)
+        spec = a.environment
+        if spec is None:
+            console.print(f"{a.id}: no [environment] in its assignment.toml; submission code runs with the "
+                          "grader's own Python")
+            continue
+        if args.lock:
+            text = environments.compile_lock(spec)
+            console.print(f"wrote {spec.lock_path} ({len(environments.locked_versions(text))} packages, with hashes)")
+        if args.check:
+            found = environments.find(spec)
+            if found is None:
+                console.print(f"[bold red]{a.id}: not built[/] (would be {spec.directory()}); "
+                              f"run `autograder env {a.id}`")
+                status = 1
+                continue
+        else:
+            found = environments.ensure(spec, progress=lambda line: console.print(line, markup=False,
+                                                                                  highlight=False))
+        console.print(f"{a.id}: {found.path}\n  Python {found.python_version}; {', '.join(found.declared())} "
+                      f"({len(found.installed)} distributions in all)", markup=False, highlight=False)
+    return status
+
+
 def data(args: argparse.Namespace, console: Console) -> int:
     from . import datasets
 
@@ -142,8 +173,8 @@ def data(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "requirements-gradescope.txt",
-                "autograder")
+BUNDLE_ITEMS = ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "requirements/grader.txt",
+                "requirements/torch.txt", "autograder")
 
 
 def bundle(args: argparse.Namespace, console: Console) -> int:
