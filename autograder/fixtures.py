@@ -7,6 +7,21 @@ regenerating gives identical bytes; ``autograder fixtures ID --check`` proves it
 
 Every threshold is stored with a fingerprint of the data it was calibrated on, and ``Fixtures.threshold``
 refuses to apply it to other data.
+
+Two kinds of entries, because two kinds of computation:
+
+- **Deterministic** (numpy on seeded inputs): ``out[name] = array``, ``out.threshold(...)``, ``out.meta``.
+  ``compare`` demands the same bits whenever the numeric kernels are the same (``provenance.kernels``: CPU and
+  its features, the numeric packages, the variables that pick kernels). Seeded inputs are the same bits
+  everywhere; results that went through BLAS or SIMD reductions round differently with another CPU's kernels,
+  so there float arrays may move by rounding (``ROUNDING``) and nothing more; integers, meta and thresholds
+  never.
+- **Trained** (torch on a CPU, whose floating-point results vary with the CPU, the build and the thread count):
+  ``out.trained(name, array, rtol=..., atol=...)``, ``out.threshold(..., tolerance=...)`` and
+  ``out.reference_output(path, data, agreement=...)`` (a file the reference's own scripts produce, such as a
+  predictions CSV, kept in the reference). Each is stored with its tolerance and the manifest records where it
+  was computed (``trained.provenance``: package versions, CPU, threads); ``compare`` accepts another machine's
+  values within the stated tolerance, and nothing looser.
 """
 
 from __future__ import annotations
@@ -46,6 +61,10 @@ class FixtureWriter:
         self.arrays: dict[str, np.ndarray] = {}
         self.meta: dict[str, Any] = {}
         self.thresholds: dict[str, dict[str, Any]] = {}
+        self.tolerances: dict[str, dict[str, float]] = {}  # trained arrays: name -> rtol, atol
+        self.outputs: dict[str, bytes] = {}                 # reference outputs: path in the reference -> bytes
+        self.output_agreement: dict[str, float] = {}
+        self.provenance: dict[str, Any] = {}                # added to the standard fields by ``generate``
 
     def __setitem__(self, name: str, value: Any) -> None:
         array = np.asarray(value)
@@ -53,11 +72,32 @@ class FixtureWriter:
             raise FixtureError(f"fixture {name!r} is not numeric (dtype {array.dtype})")
         self.arrays[name] = np.array(array, order="C")  # not ascontiguousarray: it turns 0-d into (1,)
 
+    def trained(self, name: str, value: Any, *, rtol: float, atol: float) -> None:
+        """Record an array computed by training or by torch on a CPU: checked within ``rtol``/``atol``."""
+        self[name] = value
+        self.tolerances[name] = {"rtol": float(rtol), "atol": float(atol)}
+
     def threshold(self, name: str, value: float, *, data: Iterable[np.ndarray], reference: float,
-                  how: str) -> None:
-        """Record a pass mark calibrated on ``data`` (the reference scored ``reference``)."""
+                  how: str, tolerance: float | None = None) -> None:
+        """Record a pass mark calibrated on ``data`` (the reference scored ``reference``).
+
+        ``tolerance``: the mark comes from training, so another machine may move it (and the reference's
+        score) by up to this much; None: it is deterministic, bit for bit.
+        """
         self.thresholds[name] = {"value": float(value), "reference": float(reference),
                                  "data_fingerprint": fingerprint(data), "how": how}
+        if tolerance is not None:
+            self.thresholds[name]["tolerance"] = float(tolerance)
+
+    def reference_output(self, path: str, data: bytes, *, agreement: float) -> None:
+        """Record a file the reference produces by training (``path`` inside the reference, e.g. a predictions
+        CSV). Another machine's file must agree with it on at least ``agreement`` of its lines."""
+        self.outputs[path] = bytes(data)
+        self.output_agreement[path] = float(agreement)
+
+    @property
+    def has_trained(self) -> bool:
+        return bool(self.tolerances or self.outputs or any("tolerance" in t for t in self.thresholds.values()))
 
     def write(self, directory: Path) -> None:
         directory = Path(directory)
@@ -78,8 +118,27 @@ class FixtureWriter:
             "meta": self.meta,
             "thresholds": self.thresholds,
         }
+        if self.provenance:
+            manifest["provenance"] = self.provenance
+        if self.has_trained:
+            manifest["trained"] = {
+                "arrays": self.tolerances,
+                "outputs": {path: {"sha256": hashlib.sha256(data).hexdigest(), "lines": len(data.splitlines()),
+                                   "agreement": self.output_agreement[path]} for path, data in self.outputs.items()},
+            }
         _atomic_write(directory / ARRAYS, blob)
         _atomic_write(directory / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+
+    def write_outputs(self, reference_dir: Path) -> list[Path]:
+        """Write the reference outputs into ``reference_dir``; the paths whose bytes changed."""
+        changed = []
+        for relative, data in self.outputs.items():
+            path = Path(reference_dir) / relative
+            if not path.is_file() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(path, data)
+                changed.append(path)
+        return changed
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -140,16 +199,41 @@ class Fixtures:
         return dict(self.manifest.get("thresholds", {}).get(name, {}))
 
 
+OUTPUTS = "reference_outputs"  # where a generation into another folder puts the reference's outputs
+#: How far a deterministic float array may move when computed with other numeric kernels (another CPU's SIMD
+#: paths or BLAS kernels round sums differently: measured up to 3.6e-15 on hw6). Any real change is far larger.
+ROUNDING = {"rtol": 1e-12, "atol": 1e-13}
+#: Knobs for trained fixtures, to regenerate as another machine would: the thread count of the training, and
+#: the interpreter that runs an assignment's training scripts (say, a venv with the CPU-only torch wheel).
+TRAIN_THREADS_ENV = "AUTOGRADER_TRAIN_THREADS"
+TRAIN_PYTHON_ENV = "AUTOGRADER_TRAIN_PYTHON"
+
+
+def training_threads(default: int) -> int:
+    """The thread count for training scripts: ``$AUTOGRADER_TRAIN_THREADS``, else the assignment's ``default``."""
+    value = os.environ.get(TRAIN_THREADS_ENV, "").strip()
+    return int(value) if value else default
+
+
+def training_python() -> str:
+    """The interpreter for training scripts: ``$AUTOGRADER_TRAIN_PYTHON``, else the grader's own."""
+    import sys
+
+    return os.environ.get(TRAIN_PYTHON_ENV) or sys.executable
+
+
 def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     """Run the assignment's ``make_fixtures.generate`` on its reference and write the fixtures.
 
     The reference runs in a worker, exactly as submissions do; ``rng`` is seeded from the
-    assignment's ``seed``, so two runs write identical bytes.
+    assignment's ``seed``, so two runs write identical bytes. Without ``directory`` (the instructor's
+    ``autograder fixtures ID``) the fixtures go to ``fixtures/ID`` and the reference's outputs into the reference;
+    with it (``--check``, tests) both go there (outputs under ``OUTPUTS``), and the checkout is left alone.
     """
     import importlib.util
     import shutil
 
-    from .grading import open_session, tests_importable
+    from .grading import open_session, students_environment, tests_importable
     from .submission import unpack
 
     script = assignment.tests_dir / "make_fixtures.py"
@@ -167,5 +251,196 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
                 module.generate(ref, writer, np.random.default_rng(assignment.seed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    environment = students_environment(assignment)
+    writer.provenance = {**provenance(environment.declared() if environment else None), **writer.provenance}
     writer.write(directory or assignment.fixtures_dir)
+    writer.write_outputs(Path(directory) / OUTPUTS if directory else assignment.reference_dir)
     return writer
+
+
+def provenance(students_environment: list[str] | None = None) -> dict[str, Any]:
+    """Where fixtures were computed: what moves floating-point results (``kernels``: the CPU, its features, the
+    numeric packages the reference ran with, and the variables that choose their kernels)."""
+    import platform
+    from importlib import metadata
+
+    packages = {}
+    for name in ("numpy", "torch", "torchvision"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    from .sandbox import KERNEL_ENV
+
+    cpu, flags = platform.processor() or platform.machine(), ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and cpu == (platform.processor() or platform.machine()):
+                cpu = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = " ".join(sorted(line.split(":", 1)[1].split()))
+    except OSError:
+        pass
+    kernels = {"machine": platform.machine(), "cpu": cpu,
+               "cpu_flags_sha256": hashlib.sha256(flags.encode()).hexdigest()[:16],
+               "packages": students_environment if students_environment is not None else packages,
+               **{name: os.environ[name] for name in KERNEL_ENV if os.environ.get(name)}}
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
+            "grader_packages": packages, "kernels": kernels}
+
+
+# -- checking a regeneration against the committed fixtures ----------------------------------------------------
+class Comparison:
+    """What ``compare`` found: ``problems`` (a real difference) and ``notes`` (differences within tolerance)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs: Path) -> Comparison:
+    """Compare freshly generated fixtures (and reference outputs) with the committed ones.
+
+    Deterministic entries must be identical bit for bit; trained ones within the tolerance the committed
+    manifest states for each (arrays: ``np.allclose``; thresholds: the absolute difference of the mark and of
+    the reference's score; reference outputs: the share of identical lines).
+    """
+    result = Comparison()
+    problem, note = result.problems.append, result.notes.append
+    try:
+        new, old = Fixtures(fresh), Fixtures(committed)
+    except FixtureError as exc:
+        problem(exc.message)
+        return result
+    trained_old, trained_new = old.manifest.get("trained", {}), new.manifest.get("trained", {})
+    tolerances = trained_old.get("arrays", {})
+    if trained_new.get("arrays", {}) != tolerances:
+        problem("the trained arrays or their tolerances changed")
+    kernels_old = old.manifest.get("provenance", {}).get("kernels")
+    same_kernels = kernels_old is None or kernels_old == new.manifest.get("provenance", {}).get("kernels")
+    rounded: list[tuple[str, float]] = []
+    names_old, names_new = old.manifest.get("arrays", {}), new.manifest.get("arrays", {})
+    for name in sorted(set(names_old) ^ set(names_new)):
+        problem(f"array {name!r} is only in the {'committed' if name in names_old else 'fresh'} fixtures")
+    for name in sorted(set(names_old) & set(names_new)):
+        a, b = new[name], old[name]
+        if a.dtype != b.dtype or a.shape != b.shape:
+            problem(f"array {name!r}: {a.dtype}{a.shape} now, {b.dtype}{b.shape} committed")
+        elif name in tolerances:
+            rtol, atol = tolerances[name]["rtol"], tolerances[name]["atol"]
+            if not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
+                problem(f"trained array {name!r} differs beyond rtol={rtol:g}, atol={atol:g} "
+                        f"(largest difference {_largest_difference(a, b):.3g})")
+            elif a.tobytes() != b.tobytes():
+                note(f"trained array {name!r}: within rtol={rtol:g}, atol={atol:g} "
+                     f"(largest difference {_largest_difference(a, b):.3g})")
+        elif a.tobytes() == b.tobytes():
+            continue
+        elif same_kernels or a.dtype.kind not in "fc":
+            problem(f"array {name!r} differs (deterministic: expected bit for bit; largest difference "
+                    f"{_largest_difference(a, b):.3g})")
+        elif not np.allclose(a, b, rtol=ROUNDING["rtol"], atol=ROUNDING["atol"], equal_nan=True):
+            problem(f"array {name!r} differs beyond rounding (computed with other numeric kernels; largest "
+                    f"difference {_largest_difference(a, b):.3g})")
+        else:
+            rounded.append((name, _largest_difference(a, b)))
+    if rounded:
+        note(f"{len(rounded)} deterministic arrays differ in rounding only (largest difference "
+             f"{max(d for _, d in rounded):.3g}; within rtol={ROUNDING['rtol']:g}, atol={ROUNDING['atol']:g}): they "
+             f"were computed with other numeric kernels ({_kernels(kernels_old)} committed, "
+             f"{_kernels(new.manifest.get('provenance', {}).get('kernels'))} now)")
+    if new.meta != old.meta:
+        keys = sorted(k for k in set(new.meta) | set(old.meta) if new.meta.get(k) != old.meta.get(k))
+        problem(f"meta differs (deterministic) in {', '.join(keys)}")
+    _compare_thresholds(new.manifest.get("thresholds", {}), old.manifest.get("thresholds", {}), result)
+    _compare_outputs(trained_new.get("outputs", {}), trained_old.get("outputs", {}), Path(fresh_outputs),
+                     Path(committed_outputs), result)
+    where_old, where_new = old.manifest.get("provenance", {}), new.manifest.get("provenance", {})
+    if result.notes and where_old != where_new:
+        note(f"committed fixtures computed on {_describe(where_old)}; now on {_describe(where_new)}")
+    return result
+
+
+def _kernels(kernels: dict[str, Any] | None) -> str:
+    if not kernels:
+        return "unknown"
+    extra = [f"{k}={v}" for k, v in kernels.items() if k.isupper()]
+    return ", ".join([kernels.get("cpu", "?"), f"flags {kernels.get('cpu_flags_sha256', '?')}", *extra])
+
+
+def _largest_difference(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size == 0:
+        return 0.0
+    return float(np.nanmax(np.abs(a.astype(np.complex128) - b.astype(np.complex128))))
+
+
+def _describe(where: dict[str, Any]) -> str:
+    packages = ", ".join(f"{k} {v}" for k, v in where.get("grader_packages", {}).items())
+    extra = ", ".join(f"{k}={where[k]}" for k in ("threads", "training_torch") if k in where)
+    return f"{_kernels(where.get('kernels'))} ({packages}{', ' + extra if extra else ''})"
+
+
+def _compare_thresholds(new: dict, old: dict, result: Comparison) -> None:
+    for name in sorted(set(new) ^ set(old)):
+        result.problems.append(f"threshold {name!r} is only in the {'committed' if name in old else 'fresh'} fixtures")
+    for name in sorted(set(new) & set(old)):
+        a, b = new[name], old[name]
+        tolerance = b.get("tolerance")
+        if a.get("tolerance") != tolerance:
+            result.problems.append(f"threshold {name!r}: its tolerance changed")
+            continue
+        if tolerance is None:
+            if a != b:
+                result.problems.append(f"threshold {name!r} differs (deterministic): {a['value']!r} now, "
+                                       f"{b['value']!r} committed")
+            continue
+        fixed = {k: v for k, v in a.items() if k not in ("value", "reference")}
+        if fixed != {k: v for k, v in b.items() if k not in ("value", "reference")}:
+            result.problems.append(f"threshold {name!r}: its data or description changed")
+        moved = max(abs(a["value"] - b["value"]), abs(a["reference"] - b["reference"]))
+        line = (f"threshold {name!r}: {a['value']:.4f} now, {b['value']:.4f} committed (reference "
+                f"{a['reference']:.4f} / {b['reference']:.4f}; tolerance ±{tolerance:g})")
+        if moved > tolerance + 1e-12:
+            result.problems.append(line)
+        elif moved:
+            result.notes.append(line)
+
+
+def _compare_outputs(new: dict, old: dict, fresh_dir: Path, committed_dir: Path, result: Comparison) -> None:
+    for path in sorted(set(new) ^ set(old)):
+        result.problems.append(f"reference output {path} is only in the {'committed' if path in old else 'fresh'} "
+                               "fixtures")
+    for path in sorted(set(new) & set(old)):
+        required = old[path]["agreement"]
+        if new[path]["agreement"] != required:
+            result.problems.append(f"reference output {path}: its required agreement changed")
+            continue
+        try:
+            committed = (committed_dir / path).read_bytes()
+            fresh = (fresh_dir / path).read_bytes()
+        except OSError as exc:
+            result.problems.append(f"reference output {path}: {exc}")
+            continue
+        if hashlib.sha256(committed).hexdigest() != old[path]["sha256"]:
+            result.problems.append(f"{committed_dir / path} is not the file the fixtures recorded; run "
+                                   "`autograder fixtures ASSIGNMENT`")
+            continue
+        share = line_agreement(fresh, committed)
+        line = f"reference output {path}: {share:.2%} of lines agree with the committed file (at least {required:.0%})"
+        if share < required:
+            result.problems.append(line)
+        elif share < 1:
+            result.notes.append(line)
+
+
+def line_agreement(a: bytes, b: bytes) -> float:
+    """The share of identical lines, position by position, over the longer file (1.0 for identical files)."""
+    lines_a, lines_b = a.splitlines(), b.splitlines()
+    longest = max(len(lines_a), len(lines_b))
+    if not longest:
+        return 1.0
+    return sum(x == y for x, y in zip(lines_a, lines_b, strict=False)) / longest

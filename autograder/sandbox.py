@@ -151,10 +151,17 @@ def describe_exit(code: int) -> str:
     return f"was killed by {name}{hint.get(name, '')}"
 
 
+#: The machine's choice of numeric kernels, passed on as it is (no secrets): some processors need
+#: OPENBLAS_CORETYPE for correct results, and the others select (or, to emulate another CPU, restrict) the SIMD
+#: code paths of numpy and torch.
+KERNEL_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY")
+
+
 def worker_env(root: Path) -> dict[str, str]:
     """The whole environment the worker gets: nothing of the grader's leaks through."""
+    kernels = {name: os.environ[name] for name in KERNEL_ENV if os.environ.get(name)}
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(root), "TMPDIR": str(root),
-            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **THREAD_ENV}
+            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", **kernels, **THREAD_ENV}
 
 
 _staged: Path | None = None

@@ -190,3 +190,59 @@ def test_generate_without_a_script(tmp_path: Path) -> None:
     write_tree(tmp_path, {"tests/grading/bare/assignment.toml": ""})
     with pytest.raises(FixtureError, match="make_fixtures.py is missing"):
         generate(assignment.load("bare", tmp_path))
+
+
+# -- trained entries and comparing a regeneration ----------------------------------------------------------------
+def trained_writer(shift: float = 0.0, flip: int = 0, kernels: dict | None = None) -> FixtureWriter:
+    writer = make_writer()
+    writer.trained("logits", np.array([1.0, 2.0, 3.0]) + shift / 1000, rtol=0, atol=1e-5)
+    writer.threshold("trained_mark", 0.5 + shift, data=DATA, reference=0.6 + shift, how="trained", tolerance=0.01)
+    rows = [f"{i},{(i + (1 if i < flip else 0)) % 10}" for i in range(100)]
+    writer.reference_output("predictions/out.csv", ("Id,Category\n" + "\n".join(rows) + "\n").encode(), agreement=0.9)
+    writer.provenance = {"kernels": kernels or {"cpu": "here"}}
+    return writer
+
+
+def compare_writers(tmp_path: Path, committed: FixtureWriter, fresh: FixtureWriter):
+    from autograder.fixtures import OUTPUTS, compare
+
+    for name, writer in (("committed", committed), ("fresh", fresh)):
+        writer.write(tmp_path / name)
+        writer.write_outputs(tmp_path / name / OUTPUTS)
+    return compare(tmp_path / "fresh", tmp_path / "committed", tmp_path / "fresh" / OUTPUTS,
+                   tmp_path / "committed" / OUTPUTS)
+
+
+def test_a_regeneration_is_compared_by_kind_of_entry(tmp_path: Path) -> None:
+    same = compare_writers(tmp_path / "a", trained_writer(), trained_writer())
+    assert same.ok and same.notes == []
+    within = compare_writers(tmp_path / "b", trained_writer(), trained_writer(shift=0.005, flip=8))
+    assert within.ok, within.problems
+    assert any("trained_mark" in n for n in within.notes) and any("92.08% of lines agree" in n for n in within.notes)
+    beyond = compare_writers(tmp_path / "c", trained_writer(), trained_writer(shift=0.02, flip=20))
+    assert {p.split()[0] + " " + p.split()[1] for p in beyond.problems} >= {
+        "trained array", "threshold 'trained_mark':", "reference output"}
+
+
+def test_deterministic_floats_may_round_differently_only_with_other_kernels(tmp_path: Path) -> None:
+    def nudged(kernels=None, by=None):
+        writer = trained_writer(kernels=kernels)
+        X = writer.arrays["X"]
+        writer["X"] = np.nextafter(X, np.inf) if by is None else X + by
+        return writer
+
+    assert not compare_writers(tmp_path / "a", trained_writer(), nudged()).ok  # same kernels: bit for bit
+    other = {"cpu": "elsewhere", "NPY_DISABLE_CPU_FEATURES": "AVX2"}
+    rounding = compare_writers(tmp_path / "b", trained_writer(), nudged(other))
+    assert rounding.ok and "differ in rounding only" in rounding.notes[0]
+    assert "NPY_DISABLE_CPU_FEATURES" in rounding.notes[0]
+    assert not compare_writers(tmp_path / "c", trained_writer(), nudged(other, by=1e-6)).ok
+    labels = trained_writer(kernels=other)
+    labels["labels"] = labels.arrays["labels"] + 1  # integers: exact whatever the kernels
+    assert not compare_writers(tmp_path / "d", trained_writer(), labels).ok
+
+
+def test_reference_outputs_go_where_they_are_asked_to(tmp_path: Path) -> None:
+    writer = trained_writer()
+    assert writer.write_outputs(tmp_path) == [tmp_path / "predictions" / "out.csv"]
+    assert writer.write_outputs(tmp_path) == []  # unchanged: not rewritten

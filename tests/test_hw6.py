@@ -53,16 +53,105 @@ def test_reference_has_no_stub_and_template_has_stubs():
     assert template_text.count("NotImplementedError") >= 15
 
 
-def test_fixtures_regenerate_bit_for_bit(tmp_path):
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    """The fixtures generated afresh, as another machine would: the Kaggle models trained on one thread (the
+    committed ones on two), which moves torch's floats. Written to a temporary folder, never to the checkout."""
     from autograder import fixtures
 
-    fixtures.generate(HW6, tmp_path)
-    for name in ("arrays.npz", "manifest.json"):
-        assert (tmp_path / name).read_bytes() == (HW6.fixtures_dir / name).read_bytes(), name
-    loaded = Fixtures(HW6.fixtures_dir)
-    assert loaded.manifest["thresholds"], "accuracy thresholds are stored with the fixtures"
-    for entry in loaded.manifest["thresholds"].values():
+    out = tmp_path_factory.mktemp("regenerated")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(fixtures.TRAIN_THREADS_ENV, "1")
+        fixtures.generate(HW6, out)
+    return out
+
+
+def compare_with_committed(fresh):
+    from autograder import fixtures
+
+    return fixtures.compare(fresh, HW6.fixtures_dir, fresh / fixtures.OUTPUTS, HW6.reference_dir)
+
+
+def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(regenerated):
+    from autograder.fixtures import ARRAYS
+
+    found = compare_with_committed(regenerated)
+    assert found.ok, found.problems
+    assert (regenerated / ARRAYS).read_bytes() == (HW6.fixtures_dir / ARRAYS).read_bytes()  # numpy: bit for bit
+    fresh, committed = Fixtures(regenerated), Fixtures(HW6.fixtures_dir)
+    assert fresh.meta == committed.meta
+    assert fresh.manifest["provenance"]["threads"] == 1 and committed.manifest["provenance"]["threads"] == 2
+    assert fresh.manifest["provenance"]["kernels"] == committed.manifest["provenance"]["kernels"], \
+        "the committed fixtures come from other numeric kernels: regenerate them (`autograder fixtures hw6`)"
+    for name, entry in committed.manifest["thresholds"].items():
         assert entry["data_fingerprint"] and entry["value"] <= entry["reference"]
+        assert ("tolerance" in entry) == name.startswith("kaggle_"), name  # only the torch-trained marks move
+        if "tolerance" not in entry:
+            assert fresh.manifest["thresholds"][name] == entry, name
+
+
+def test_a_changed_reference_fails_the_fixture_check(regenerated, tmp_path):
+    """The other direction: what a real change of the reference produces is caught, trained or not."""
+    import json
+    import shutil
+
+    from autograder import fixtures
+
+    def mutated(edit):
+        copy = tmp_path / f"case{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(regenerated, copy)
+        edit(copy)
+        return compare_with_committed(copy)
+
+    def manifest_edit(change):
+        def edit(folder):
+            manifest = json.loads((folder / fixtures.MANIFEST).read_text())
+            change(manifest)
+            (folder / fixtures.MANIFEST).write_text(json.dumps(manifest))
+        return edit
+
+    def nudge(name, by):  # the mark moved by ``by`` from the committed one
+        committed = Fixtures(HW6.fixtures_dir).manifest["thresholds"][name]["value"]
+        return manifest_edit(lambda m: m["thresholds"][name].update(value=committed + by))
+
+    def flip_rows(share):
+        def edit(folder):
+            path = folder / fixtures.OUTPUTS / "predictions" / "cifar10.csv"
+            header, *rows = path.read_text().splitlines()
+            count = int(share * len(rows))
+            rows[:count] = [f"{r.split(',')[0]},{(int(r.split(',')[1]) + 1) % 10}" for r in rows[:count]]
+            path.write_text("\n".join([header, *rows]) + "\n")
+        return edit
+
+    def change_array(folder, by=None, kernels=None):  # a deterministic array moved (default: one ulp)
+        writer = fixtures.FixtureWriter()
+        loaded = Fixtures(folder)
+        for name in loaded.manifest["arrays"]:
+            writer[name] = loaded[name]
+        relu = writer.arrays["relu_out"]
+        writer["relu_out"] = np.nextafter(relu, np.inf) if by is None else relu * (1 + by)
+        writer.meta, writer.thresholds = loaded.meta, loaded.manifest["thresholds"]
+        writer.tolerances = loaded.manifest["trained"]["arrays"]
+        writer.provenance = loaded.manifest["provenance"]
+        if kernels:  # as if computed on another CPU
+            writer.provenance = {**writer.provenance, "kernels": {**writer.provenance["kernels"], **kernels}}
+        outputs = loaded.manifest["trained"]["outputs"]
+        writer.outputs = {p: (folder / fixtures.OUTPUTS / p).read_bytes() for p in outputs}
+        writer.output_agreement = {p: e["agreement"] for p, e in outputs.items()}
+        writer.write(folder)
+
+    assert mutated(nudge("kaggle_cifar10_full", 0.005)).ok  # within ±0.01
+    assert any("kaggle_cifar10_full" in p for p in mutated(nudge("kaggle_cifar10_full", 0.011)).problems)
+    assert any("iris_accuracy" in p for p in mutated(nudge("iris_accuracy", 1e-9)).problems)  # deterministic
+    assert mutated(flip_rows(0.02)).ok  # another machine flips a few percent of the rows (see make_fixtures.py)
+    assert any("cifar10.csv" in p and "agree" in p for p in mutated(flip_rows(0.15)).problems)
+    assert any("'relu_out' differs" in p for p in mutated(change_array).problems)  # same kernels: bit for bit
+    other_cpu = {"cpu": "another CPU", "NPY_DISABLE_CPU_FEATURES": "AVX2"}
+    rounding = mutated(lambda folder: change_array(folder, kernels=other_cpu))
+    assert rounding.ok and any("differ in rounding only" in n for n in rounding.notes)
+    assert any("'relu_out' differs beyond rounding" in p  # a real change, whatever the kernels
+               for p in mutated(lambda folder: change_array(folder, by=1e-9, kernels=other_cpu)).problems)
+    assert any("meta differs" in p for p in mutated(manifest_edit(lambda m: m["meta"].update(seed=1))).problems)
 
 
 def test_example_submission_loses_exactly_its_unfinished_parts(tmp_path):
@@ -101,12 +190,13 @@ def test_reference_predictions_are_graded_and_fill_the_leaderboard(reference_res
 def test_reference_predictions_are_the_fixtures_run_and_stay_out_of_the_template():
     import hashlib
 
-    meta = Fixtures(HW6.fixtures_dir).meta["kaggle"]
-    assert set(meta) == {"fashion_mnist", "cifar10"}
-    for task in meta.values():
-        blob = (HW6.reference_dir / task["csv"]).read_bytes()
-        assert hashlib.sha256(blob).hexdigest() == task["reference_csv_sha256"], "run `autograder fixtures hw6`"
-        assert not (HW6.template_dir / task["csv"]).exists()
+    outputs = Fixtures(HW6.fixtures_dir).manifest["trained"]["outputs"]
+    assert set(outputs) == {task["csv"] for task in Fixtures(HW6.fixtures_dir).meta["kaggle"].values()}
+    for csv, entry in outputs.items():
+        blob = (HW6.reference_dir / csv).read_bytes()
+        assert hashlib.sha256(blob).hexdigest() == entry["sha256"], "run `autograder fixtures hw6`"
+        assert entry["agreement"] == 0.90
+        assert not (HW6.template_dir / csv).exists()
     assert (HW6.template_dir / "kaggle" / "cifar10_cnn.py").is_file()
 
 

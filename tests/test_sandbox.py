@@ -54,6 +54,16 @@ def test_worker_env_is_minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
 
 
+def test_worker_env_keeps_the_machine_s_choice_of_numeric_kernels(tmp_path: Path, monkeypatch) -> None:
+    """OPENBLAS_CORETYPE is set on processors where older OpenBLAS computes wrong results without it."""
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", "AVX2")
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")  # never: the worker's threads are pinned
+    env = worker_env(tmp_path)
+    assert env["OPENBLAS_CORETYPE"] == "Haswell" and env["NPY_DISABLE_CPU_FEATURES"] == "AVX2"
+    assert env["OMP_NUM_THREADS"] == "1"
+
+
 def test_stop_kills_the_whole_process_group(tmp_path: Path) -> None:
     worker = spawn(tmp_path, limits=Limits())
     try:
