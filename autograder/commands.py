@@ -104,13 +104,14 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
         fixtures_mod.generate(a, Path(tmp))
         found = fixtures_mod.compare(Path(tmp), a.fixtures_dir, Path(tmp) / fixtures_mod.OUTPUTS, a.reference_dir)
     for line in found.notes:
-        console.print(f"within tolerance: {line}", markup=False, highlight=False)
+        console.print(f"note: {line}", markup=False, highlight=False)
     for line in found.problems:
         console.print(f"[bold red]differs:[/] {line}", highlight=False)
     if found.problems:
         console.print(f"stale fixtures: run `autograder fixtures {a.id}` (and commit what it writes)")
         return 1
-    console.print(f"fixtures of {a.id} are up to date (deterministic parts bit for bit"
+    deterministic = "within rounding (other numeric kernels)" if found.rounded else "bit for bit"
+    console.print(f"fixtures of {a.id} are up to date (deterministic parts {deterministic}"
                   f"{', trained parts within their tolerances' if found.notes else ''})")
     return 0
 

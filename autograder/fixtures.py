@@ -296,6 +296,7 @@ class Comparison:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.notes: list[str] = []
+        self.rounded = 0  # deterministic arrays that differ in rounding only (other numeric kernels)
 
     @property
     def ok(self) -> bool:
@@ -348,6 +349,7 @@ def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs
                     f"difference {_largest_difference(a, b):.3g})")
         else:
             rounded.append((name, _largest_difference(a, b)))
+    result.rounded = len(rounded)
     if rounded:
         note(f"{len(rounded)} deterministic arrays differ in rounding only (largest difference "
              f"{max(d for _, d in rounded):.3g}; within rtol={ROUNDING['rtol']:g}, atol={ROUNDING['atol']:g}): they "
