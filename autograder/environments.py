@@ -109,8 +109,8 @@ class Spec:
         text = f"{self.lock_text()}\n{_python_version(base_python())}"
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
-    def directory(self) -> Path:
-        return envs_root() / f"{self.assignment_id}-{self.digest()}"
+    def directory(self, digest: str | None = None) -> Path:
+        return envs_root() / f"{self.assignment_id}-{digest or self.digest()}"
 
 
 def requirement_name(requirement: str) -> str:
@@ -160,23 +160,24 @@ def _stderr(line: str) -> None:
 
 def ensure(spec: Spec, progress: Progress = _stderr) -> Environment:
     """The environment of ``spec``, built first if it is not there yet (once: concurrent callers wait)."""
-    directory = spec.directory()
-    found = _read_stamp(directory, spec)
+    digest = spec.digest()
+    directory = spec.directory(digest)
+    found = _read_stamp(directory, spec, digest)
     if found:
         return found
     directory.parent.mkdir(parents=True, exist_ok=True)
     with _locked(directory.parent / f".{directory.name}.lock"):
-        found = _read_stamp(directory, spec)  # another process built it while we waited
+        found = _read_stamp(directory, spec, digest)  # another process built it while we waited
         if found:
             return found
         progress(f"Building {spec.assignment_id}'s environment in {directory} (first use only; "
                  f"{', '.join(spec.packages)}) ...")
         try:
-            _build(spec, directory, progress)
+            _build(spec, directory, digest, progress)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise
-        found = _read_stamp(directory, spec)
+        found = _read_stamp(directory, spec, digest)
         if not found:
             raise AssignmentError(f"{spec.assignment_id}'s environment in {directory} was built but does not check out")
         progress(f"{spec.assignment_id}'s environment is ready: Python {found.python_version}, "
@@ -186,7 +187,8 @@ def ensure(spec: Spec, progress: Progress = _stderr) -> Environment:
 
 def find(spec: Spec) -> Environment | None:
     """The environment of ``spec`` if it is built, without building it."""
-    return _read_stamp(spec.directory(), spec)
+    digest = spec.digest()
+    return _read_stamp(spec.directory(digest), spec, digest)
 
 
 @contextlib.contextmanager
@@ -206,7 +208,7 @@ def _run(command: list[str], what: str, timeout: float = 3600) -> None:
         raise AssignmentError(f"{what} failed (exit status {done.returncode}):\n{tail}")
 
 
-def _build(spec: Spec, directory: Path, progress: Progress) -> None:
+def _build(spec: Spec, directory: Path, digest: str, progress: Progress) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     _run([base_python(), "-m", "venv", str(directory)], f"making a virtual environment with {base_python()}")
     python = str(directory / "bin" / "python")
@@ -214,7 +216,7 @@ def _build(spec: Spec, directory: Path, progress: Progress) -> None:
     survey = subprocess.run([python, "-I", "-c", _SURVEY], capture_output=True, text=True, timeout=300)
     if survey.returncode:
         raise AssignmentError(f"the new environment's Python does not run:\n{survey.stderr[-2000:]}")
-    stamp = {"digest": spec.digest(), "torch_index": os.environ.get(TORCH_INDEX_ENV) or None,
+    stamp = {"digest": digest, "torch_index": os.environ.get(TORCH_INDEX_ENV) or None,
              **json.loads(survey.stdout)}
     (directory / STAMP_NAME).write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n")
     # The sandbox account runs it: readable and executable by all, writable by the builder alone.
@@ -268,12 +270,12 @@ print(json.dumps({"python": sys.version.split()[0], "installed": installed, "mod
 """
 
 
-def _read_stamp(directory: Path, spec: Spec) -> Environment | None:
+def _read_stamp(directory: Path, spec: Spec, digest: str) -> Environment | None:
     try:
         stamp = json.loads((directory / STAMP_NAME).read_text())
     except (OSError, ValueError):
         return None
-    if stamp.get("digest") != spec.digest() or not (directory / "bin" / "python").exists():
+    if stamp.get("digest") != digest or not (directory / "bin" / "python").exists():
         return None
     return Environment(spec, directory, stamp["python"], dict(stamp["installed"]), dict(stamp["modules"]))
 
@@ -326,18 +328,15 @@ def compile_lock(spec: Spec, uv: str | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="autograder-lock-") as tmp:
         source = Path(tmp) / f"{spec.assignment_id}.in"
         source.write_text("\n".join(spec.requirements()) + "\n")
-        _run([uv, "pip", "compile", *UV_COMPILE, "-q", str(source), "-o", str(spec.lock_path)],
-             f"compiling {spec.lock_path}")
-    header = (f"# {spec.assignment_id}'s students' environment, compiled from [environment] in assignment.toml by\n"
-              f"# `autograder env {spec.assignment_id} --lock` (uv pip compile {' '.join(UV_COMPILE)}).\n")
-    text = header + spec.lock_path.read_text()
-    spec.lock_path.write_text(text)
-    return text
+        command = f"autograder env {spec.assignment_id} --lock"
+        _run([uv, "pip", "compile", *UV_COMPILE, "--custom-compile-command", command, str(source), "-o",
+              str(spec.lock_path)], f"compiling {spec.lock_path}")
+    return spec.lock_path.read_text()
 
 
-#: One version per package for every Python this project supports (3.10 is Gradescope's Ubuntu 22.04), with hashes.
-UV_COMPILE = ("--universal", "--fork-strategy", "fewest", "--python-version", "3.10", "--generate-hashes",
-              "--no-header", "--no-annotate")
+#: How every lock of the project is compiled (``./dev lock`` reads this too): one version per package for every
+#: Python this project supports (3.10 is Gradescope's Ubuntu 22.04) on every platform, with hashes.
+UV_COMPILE = ("--universal", "--fork-strategy", "fewest", "--python-version", "3.10", "--generate-hashes", "-q")
 
 
 def main(argv: list[str] | None = None) -> int:

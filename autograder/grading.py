@@ -104,7 +104,7 @@ def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestI
         return plugin.collected
 
 
-def worker_factory(assignment: Assignment) -> Callable[..., Any]:
+def worker_factory(assignment: Assignment, environment: Environment | None = None) -> Callable[..., Any]:
     """What starts a worker for this assignment's submissions: a plain worker, or a notebook kernel.
 
     A notebook's factory also keeps what was learnt running it (``.record``), so make one per session.
@@ -116,7 +116,7 @@ def worker_factory(assignment: Assignment) -> Callable[..., Any]:
     settings = assignment.settings
     return NotebookSpec(str(settings.get("notebook", f"{assignment.id}.ipynb")),
                         str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)),
-                        environment=students_environment(assignment))
+                        environment=environment)
 
 
 def students_environment(assignment: Assignment) -> Environment | None:
@@ -125,11 +125,15 @@ def students_environment(assignment: Assignment) -> Environment | None:
 
 
 def open_session(assignment: Assignment, root: Path, *, label: str, user: SandboxUser | None = None,
-                 deadline: float | None = None) -> Session:
-    """A ``Session`` on ``root`` with the assignment's limits, timeouts, environment and kind of worker."""
+                 deadline: float | None = None, environment: Environment | None = None) -> Session:
+    """A ``Session`` on ``root`` with the assignment's limits, timeouts, environment and kind of worker.
+
+    ``environment``: the one this run resolved (``students_environment``); None resolves it here.
+    """
+    environment = environment or students_environment(assignment)
     return Session(root, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
-                   worker_factory=worker_factory(assignment), deadline=deadline,
-                   environment=students_environment(assignment))
+                   worker_factory=worker_factory(assignment, environment), deadline=deadline,
+                   environment=environment)
 
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
@@ -161,7 +165,8 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
         if choice.user is not None:
             log += _exposed(assignment, out, choice.user)
         try:
-            report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user)
+            report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user,
+                          environment)
             if save_notebook is not None and report.notebook is not None:
                 _save_notebook(report, Path(save_notebook))
         finally:
@@ -192,7 +197,7 @@ def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> lis
 
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
          on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
-         user: SandboxUser | None) -> GradeReport:
+         user: SandboxUser | None, environment: Environment | None) -> GradeReport:
     try:
         root = unpack(submission, work / "submission")
         if user is not None:  # the account may use its copy (and only that: work stays root's, 0711)
@@ -206,7 +211,7 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
 
     def session(path: Path, label: str, user: SandboxUser | None) -> Session:
-        return open_session(assignment, path, label=label, user=user, deadline=deadline)
+        return open_session(assignment, path, label=label, user=user, deadline=deadline, environment=environment)
 
     def reference() -> Session:  # trusted code: runs as the grader, in a copy the account cannot read
         copy = unpack(assignment.reference_dir, work / "reference")

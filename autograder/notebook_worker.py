@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from .config import Limits
 from .environments import Environment
 from .errors import SubmissionTimeout, WorkerCrashed
 from .sandbox_user import SandboxUser
-from .session import Worker
+from .session import Worker, missing_module_reason
 
 KERNEL_SCRIPT = sandbox.WORKER_SCRIPT.with_name("kernel.py")
 MAX_MESSAGE_BYTES = 16 << 20  # one Jupyter message from the kernel (a plot is well under 1 MB)
@@ -190,15 +189,11 @@ class NotebookWorker(Worker):
         return True
 
     def _missing_package(self, evalue: str) -> str | None:
-        """"`tqdm` is not installed in this assignment's environment (it has: ...)", when that is what happened."""
+        """A cell's ModuleNotFoundError said as the plain worker says it (``session.missing_module_reason``)."""
         match = re.match(r"No module named '([^']+)'", evalue)
-        environment = self.spec.environment
-        if not match or environment is None:
+        if not match:
             return None
-        top = match.group(1).split(".")[0]
-        if environment.has_module(top) or any(os.path.lexists(self.process.root / n) for n in (top, f"{top}.py")):
-            return None
-        return f"ModuleNotFoundError: {environment.missing_module_message(match.group(1))}"
+        return f"ModuleNotFoundError: {missing_module_reason(match.group(1), self.process.root, self.spec.environment)}"
 
     def stop(self) -> None:
         client = getattr(self, "_client", None)

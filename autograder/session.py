@@ -171,6 +171,23 @@ def _round_trip(header: Any, buffers: list[bytes]) -> tuple[Any, list[bytes]]:
     return wire.read_frame(read_exact, 1 << 40)
 
 
+def missing_module_reason(missing: str, root: Path, environment: Environment | None, requested: str = "") -> str:
+    """Why ``import missing`` failed, as what happened: a file missing from the submission in ``root``, or a
+    package missing from the assignment's environment (never "not implemented"). ``requested``: the module the
+    grading tests asked for, which is the submission's own."""
+    top = missing.split(".")[0]
+    asked = requested == missing or requested.startswith(missing + ".")
+    ours = top and any(os.path.lexists(root / name) for name in (top, f"{top}.py"))  # no symlink followed
+    if asked or ours:
+        path = missing.replace(".", "/")
+        return f"there is no module {missing!r}: is {path}.py in your submission, at the right place?"
+    if environment is not None and not environment.has_module(top):
+        return environment.missing_module_message(missing)
+    if environment is not None:
+        return f"No module named {missing!r} (the environment has {top!r}, but not this part of it)"
+    return f"No module named {missing!r}: it is neither in your submission nor installed for grading"
+
+
 class Session:
     """Everything the grader does with one submission: workers on demand, handles, deadlines."""
 
@@ -274,23 +291,9 @@ class Session:
             raise self._explain_missing(exc, doing, requested) from None
 
     def _explain_missing(self, exc: StudentCodeError, doing: str, requested: str = "") -> StudentCodeError:
-        """A ModuleNotFoundError, said as what happened: a file missing from the submission, or a package
-        missing from the assignment's environment (never "not implemented")."""
-        missing = exc.missing_module or ""
-        top = missing.split(".")[0]
-        asked = requested == missing or requested.startswith(missing + ".")  # a module the grading tests import
-        ours = top and any(os.path.lexists(self.root / name) for name in (top, f"{top}.py"))  # no symlink followed
-        if asked or ours:
-            why = (f"there is no module {missing!r}: is {missing.replace('.', '/')}.py in your submission, "
-                   "at the right place?")
-        elif self.environment is not None and not self.environment.has_module(top):
-            why = self.environment.missing_module_message(missing)
-        elif self.environment is not None:
-            why = f"No module named {missing!r} (the environment has {top!r}, but not this part of it)"
-        else:
-            why = f"No module named {missing!r}: it is neither in your submission nor installed for grading"
+        why = missing_module_reason(exc.missing_module or "", self.root, self.environment, requested)
         return type(exc)(f"{doing} raised ModuleNotFoundError: {why}{exc.at}", exc_type=exc.exc_type,
-                         traceback=exc.traceback, where=exc.where, missing_module=missing)
+                         traceback=exc.traceback, where=exc.where, missing_module=exc.missing_module)
 
     def module(self, name: str) -> RemoteObject:
         """Import ``name`` in the worker (relative to the submission's root) and return it."""

@@ -72,7 +72,6 @@ def test_lock_parsing_and_filtering():
 def test_torch_comes_from_the_torch_index_and_a_cpu_build_drops_the_cuda_libraries(monkeypatch, tmp_path):
     lock = (ROOT / "tests" / "grading" / "ps2" / environments.LOCK_NAME).read_text()
     commands = []
-    monkeypatch.setattr(environments, "_run", lambda command, what, timeout=0: commands.append(command))
     for version, cuda_kept in (("2.14.1+cpu", False), ("2.14.1", True)):
         commands.clear()
         monkeypatch.setattr(environments, "_installed_version", lambda python, name, v=version: v)
@@ -222,7 +221,8 @@ def test_a_notebook_cell_importing_a_missing_package_says_so(hw6_env, tmp_path):
     explain = NotebookWorker._missing_package
     assert explain(kernel, "No module named 'seaborn'").startswith(
         "ModuleNotFoundError: `seaborn` is not installed in this assignment's environment (it has: numpy 1.26.4")
-    assert explain(kernel, "No module named 'numpy.nothere'") is None    # the package is there: as Python said
-    assert explain(kernel, "No module named 'helpers.part'") is None     # the student's own file
-    assert explain(SimpleNamespace(spec=SimpleNamespace(environment=None), process=kernel.process),
-                   "No module named 'seaborn'") is None
+    assert "the environment has 'numpy', but not this part of it" in explain(kernel, "No module named 'numpy.nothere'")
+    assert "is helpers/part.py in your submission" in explain(kernel, "No module named 'helpers.part'")
+    assert "neither in your submission nor installed for grading" in explain(
+        SimpleNamespace(spec=SimpleNamespace(environment=None), process=kernel.process), "No module named 'seaborn'")
+    assert explain(kernel, "cannot import name 'x'") is None  # not a missing module: Python's words stand

@@ -75,7 +75,8 @@ def test_each_failed_cell_is_described(broken) -> None:
     assert list(failures) == ["cell 4", "cell 6", "cell 7", "cell 8", "cell 9"]
     assert failures["cell 4"].startswith("cell 4 raised: SyntaxError: ")
     assert failures["cell 4"].endswith("(line 1)") and ".py" not in failures["cell 4"]  # not the kernel's temp file
-    assert failures["cell 6"] == "cell 6 raised: ModuleNotFoundError: No module named 'missing_package_xyz'"
+    assert failures["cell 6"] == ("cell 6 raised: ModuleNotFoundError: No module named 'missing_package_xyz': it is "
+                                  "neither in your submission nor installed for grading")
     assert failures["cell 7"] == f"cell 7 did not finish in time: over {CELL_TIMEOUT} s (an infinite loop?)"
     assert failures["cell 8"] == ("cell 8 stopped the kernel: the kernel exited with status 3 "
                                   "(sys.exit or os._exit in the code?)")

@@ -29,10 +29,10 @@ KAGGLE_FULL_MARGIN = 0.03  # full points from the reference's test accuracy minu
 # ... half the points from halfway between chance (1 / classes) and that mark
 # Trained with torch on a CPU: another CPU, torch build or thread count moves the floats. Measured against this
 # machine's run (two threads, torch 2.14.1 CUDA build on the CPU): the CPU-only wheel (2.13.0+cpu) gave the same
-# predictions; one thread, 97.05% of the CIFAR-10 rows equal; ATEN_CPU_CAPABILITY=default (no SIMD), 94.65%; a
-# fresh machine of the same kind, 96.5%. Accuracies moved by at most 0.002; Fashion-MNIST never moved. A real
-# change of the reference moves them far more: another seed, 60.7% of rows and accuracy -0.15; one epoch fewer,
-# 69.2% and -0.12.
+# predictions; one thread, 97.05% of the CIFAR-10 rows equal; ATEN_CPU_CAPABILITY=default (no SIMD), 94.65%
+# (issue 9 reports 96.5% on a fresh machine of the same kind). Accuracies moved by at most 0.002; Fashion-MNIST
+# never moved. A real change of the reference moves them far more: another seed, 60.7% of rows and accuracy
+# -0.15; one epoch fewer, 69.2% and -0.12.
 KAGGLE_TOLERANCE = 0.01    # the thresholds and the reference's accuracy, absolute
 KAGGLE_AGREEMENT = 0.90    # share of the predictions CSV's rows that must equal the committed ones
 
