@@ -9,8 +9,10 @@ VENV="${AUTOGRADER_VENV:-/opt/autograder-venv}"
 # torchvision come from this index at the lock's versions (by version: the lock's hashes are the registry's).
 export TORCH_INDEX="${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
+# venv and pip, and tkinter: students' code may import turtle or tkinter (a real hw6 copy does), which Ubuntu's
+# Python lacks without python3-tk.
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip, tkinter' >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq python3-venv python3-pip python3-tk >/dev/null
 fi
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$SOURCE/requirements/grader.txt"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -181,6 +182,10 @@ def missing_module_reason(missing: str, root: Path, environment: Environment | N
     if asked or ours:
         path = missing.replace(".", "/")
         return f"there is no module {missing!r}: is {path}.py in your submission, at the right place?"
+    if top in getattr(sys, "stdlib_module_names", ()):  # the machine's Python was built or packaged without it
+        package = " (on Debian and Ubuntu, the python3-tk package)" if top in ("tkinter", "_tkinter", "turtle") else ""
+        return (f"`{top}` is part of Python's standard library, but the grading machine's Python lacks it{package}; "
+                "ask your instructor")
     if environment is not None and not environment.has_module(top):
         return environment.missing_module_message(missing)
     if environment is not None:

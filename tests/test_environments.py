@@ -14,7 +14,7 @@ import pytest
 
 from autograder import assignment, environments, grading, sandbox_user
 from autograder.errors import AssignmentError, StudentCodeError
-from autograder.session import Session
+from autograder.session import Session, missing_module_reason
 from tests.helpers import ROOT
 from tests.support.splice import build_submission
 from tests.support.toy import build_toy, submission
@@ -115,16 +115,22 @@ def test_an_environment_is_built_once_even_when_asked_for_twice_at_once(tmp_path
     lines, built = [], []
     threads = [threading.Thread(target=lambda: built.append(environments.ensure(spec, progress=lines.append)))
                for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    umask = os.umask(0o002)  # a group-writable default: the build itself must take write access from others
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        os.umask(umask)
     assert len(built) == 2 and built[0].path == built[1].path
     assert sum(line.startswith("Building tiny's environment") for line in lines) == 1
     env = environments.find(spec)
     assert env.installed["numpy"] == "1.26.4" and env.has_module("numpy") and not env.has_module("tqdm")
     assert env.declared() == ["numpy 1.26.4"]
     assert Path(env.python).stat().st_mode & 0o005  # others may run it: the sandbox account does
+    site = next(env.path.glob("lib/python*/site-packages"))
+    assert not site.stat().st_mode & 0o022  # nor write it: no planting code that every later worker imports
     lock.write_text(numpy_only + "\n# a new lock is a new environment\n")
     assert environments.find(spec) is None
 
@@ -181,6 +187,9 @@ def test_a_missing_module_is_said_as_what_happened(hw6_env, tmp_path):
         assert "not implemented" not in " ".join(message(n) for n in ("uses_seaborn", "uses_pkg", "layers"))
         with pytest.raises(StudentCodeError, match="not implemented yet"):
             session.module("stub").f()
+    # A standard-library module the machine's Python lacks (Debian's Python without python3-tk has no tkinter).
+    why = missing_module_reason("tkinter", tmp_path, hw6_env)
+    assert "part of Python's standard library" in why and "python3-tk" in why and "environment" not in why
 
 
 @pytest.mark.slow
