@@ -2,7 +2,7 @@
 
 An assignment ``ID`` is data that plugs in; the harness knows none by name::
 
-    tests/grading/ID/assignment.toml   title, kind, settings ([timeouts], [limits], [environment])
+    tests/grading/ID/assignment.toml   title, kind, settings ([timeouts], [limits], [environment], [parts])
     tests/grading/ID/environment.lock  the students' environment, locked (``autograder env ID --lock``)
     tests/grading/ID/grade_*.py        grading tests (pytest, with points)
     tests/grading/ID/make_fixtures.py  generate(reference, out, rng): fixtures from the reference
@@ -31,6 +31,23 @@ except ModuleNotFoundError:  # Python 3.10 (Gradescope's Ubuntu 22.04)
     import tomli as tomllib
 
 
+# [parts] in assignment.toml: "graded" (the default) counts; "optional" is run and reported but worth no
+# points (what the course calls optional); "off" is not run and not in the results (a part the course
+# collects elsewhere, e.g. in a write-up, until the instructor turns it on).
+PART_STATES = ("graded", "optional", "off")
+
+
+def _parts(table: Any) -> dict[str, str]:
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        raise ValueError("[parts] must be a table of part = \"graded\" | \"optional\" | \"off\"")
+    for name, state in table.items():
+        if state not in PART_STATES:
+            raise ValueError(f"[parts] {name} = {state!r}: choose one of {', '.join(PART_STATES)}")
+    return dict(table)
+
+
 def project_root() -> Path:
     if os.environ.get("AUTOGRADER_HOME"):
         return Path(os.environ["AUTOGRADER_HOME"]).resolve()
@@ -51,6 +68,11 @@ class Assignment:
     limits: Limits = field(default_factory=Limits)
     settings: dict[str, Any] = field(default_factory=dict)
     environment: Spec | None = None  # None: submission code runs with the grader's own Python
+    parts: dict[str, str] = field(default_factory=dict)  # [parts]: part name -> one of PART_STATES
+
+    def part_state(self, name: str | None) -> str:
+        """How the tests of part ``name`` (``@part``) count: "graded" unless ``[parts]`` says otherwise."""
+        return self.parts.get(name, "graded") if name else "graded"
 
     @property
     def tests_dir(self) -> Path:
@@ -84,7 +106,7 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
             id=assignment_id, root=root, title=data.get("title", assignment_id), kind=kind,
             seed=int(data.get("seed", 0)), timeouts=replace_from(Timeouts(), data.get("timeouts")),
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
-            environment=environment,
+            environment=environment, parts=_parts(data.get("parts")),
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise AssignmentError(f"{path}: {exc}") from None

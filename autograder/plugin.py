@@ -2,7 +2,9 @@
 
 Grading tests are ordinary pytest functions in ``tests/grading/ID/grade_*.py``, with points and
 metadata from gradescope-utils' decorators (``@weight``, ``@number``, ``@visibility``, ``@tags``,
-``@hide_errors``, ``@partial_credit``, ``@leaderboard``), re-exported by ``autograder.decorators``.
+``@hide_errors``, ``@partial_credit``, ``@leaderboard``), re-exported by ``autograder.decorators``, and
+``@part``: a test of a part that assignment.toml's ``[parts]`` makes "optional" is reported worth 0 points
+("(optional)" after its name); one whose part is "off" is not collected at all.
 They receive these fixtures:
 
 - ``submission``: a ``Session`` on the student's submission (its worker is fresh for each test file);
@@ -45,22 +47,34 @@ class TestInfo:
     hide_errors: str | None
     leaderboard: str | None
     leaderboard_order: str | None
+    part: str | None = None
+    optional: bool = False
+    part_state: str = "graded"
 
     @property
     def scored(self) -> bool:
         """Whether the test yields a result; a weightless leaderboard test only fills its column."""
         return bool(self.weight) or not self.leaderboard
 
+    @property
+    def off(self) -> bool:
+        return self.part_state == "off"
+
     @classmethod
-    def from_item(cls, item: pytest.Item) -> TestInfo:
+    def from_item(cls, item: pytest.Item, assignment: Assignment | None = None) -> TestInfo:
         func = getattr(item, "obj", None)
         get = lambda attr, default=None: getattr(func, attr, default)  # noqa: E731
         doc = (func.__doc__ or "").strip().splitlines() if func else []
         name = doc[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
         number = get("__number__")
-        return cls(item.nodeid, f"{number} {name}" if number else name, number,
-                   float(get("__weight__", 0.0) or 0.0), get("__visibility__"), list(get("__tags__", ()) or ()),
-                   get("__hide_errors__"), get("__leaderboard_column__"), get("__leaderboard_sort_order__"))
+        part = get("__part__")
+        state = assignment.part_state(part) if assignment is not None else "graded"
+        optional = state == "optional"
+        weight = 0.0 if optional else float(get("__weight__", 0.0) or 0.0)
+        name = f"{name} (optional)" if optional else name
+        return cls(item.nodeid, f"{number} {name}" if number else name, number, weight, get("__visibility__"),
+                   list(get("__tags__", ()) or ()), get("__hide_errors__"), get("__leaderboard_column__"),
+                   get("__leaderboard_sort_order__"), part, optional, state)
 
 
 def number_key(number: str | None) -> tuple:
@@ -151,7 +165,12 @@ class GradingPlugin:
 
     # -- collection ------------------------------------------------------------------------------
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        infos = {item.nodeid: TestInfo.from_item(item) for item in items}
+        infos = {item.nodeid: TestInfo.from_item(item, self.ctx.assignment) for item in items}
+        unused = set(self.ctx.assignment.parts) - {info.part for info in infos.values()}
+        if unused and items:  # an instructor's typo would otherwise leave a part graded in silence
+            self.ctx.errors.append(f"[parts] in assignment.toml names {', '.join(sorted(unused))}, but no grading "
+                                   "test is marked @part with that name")
+        items[:] = [i for i in items if not infos[i.nodeid].off]
         if self.ctx.visible_only:
             items[:] = [i for i in items if infos[i.nodeid].visibility in (None, "visible")]
         items.sort(key=lambda i: number_key(infos[i.nodeid].number))
@@ -186,7 +205,7 @@ class GradingPlugin:
         return report
 
     def _record(self, item: pytest.Item) -> None:
-        info = TestInfo.from_item(item)
+        info = TestInfo.from_item(item, self.ctx.assignment)
         exc = self._failures.pop(item.nodeid, None)
         func = getattr(item, "obj", None)
         printed = self.ctx.submission.take_output()
@@ -208,6 +227,8 @@ class GradingPlugin:
         else:
             score = info.weight if score is None else min(max(float(score), 0.0), info.weight)
             message = ""
+        if info.optional:
+            message = "\n".join(["Optional part: it is not counted in your score.", message])
         message = "\n".join([*self._feedback.pop(item.nodeid, []), message]).strip()
         record = self.ctx.submission.notebook_record
         if (isinstance(exc, StudentCodeError) and exc.exc_type in ("AttributeError", "NameError")

@@ -1,12 +1,23 @@
-"""1.x Activations: ReLU, Sigmoid and SoftMax, forward and backward, against the reference's values."""
+"""1.x Activations: ReLU, Sigmoid (optional) and SoftMax forward and backward, against the reference's values;
+and the course's checks of the provided Linear, TanH and ArcTan (no points: they pass before any work)."""
 
 import hw6_helpers as h
 
-from autograder.decorators import number, visibility, weight
+from autograder.decorators import number, part, visibility, weight
 
 
 def activation(submission, cls):
-    return getattr(h.module(submission, "activations"), cls)()
+    return h.construct(submission, "activations", cls)
+
+
+def check_forward(submission, fixtures, cls, key):
+    out = activation(submission, cls).forward(fixtures[f"{key}_Z"])
+    h.assert_array(out, fixtures[f"{key}_out"], f"{cls}.forward(Z)")
+
+
+def check_backward(submission, fixtures, cls, key):
+    dZ = activation(submission, cls).backward(fixtures[f"{key}_Z"], fixtures[f"{key}_dY"])
+    h.assert_array(dZ, fixtures[f"{key}_dZ"], f"{cls}.backward(Z, dY)")
 
 
 @weight(1)
@@ -14,8 +25,7 @@ def activation(submission, cls):
 @visibility("visible")
 def test_relu_forward(submission, fixtures):
     """ReLU forward"""
-    relu = activation(submission, "ReLU")
-    h.assert_array(relu.forward(fixtures["relu_Z"]), fixtures["relu_out"], "ReLU.forward(Z)")
+    check_forward(submission, fixtures, "ReLU", "relu")
 
 
 @weight(1)
@@ -23,28 +33,25 @@ def test_relu_forward(submission, fixtures):
 @visibility("visible")
 def test_relu_backward(submission, fixtures):
     """ReLU backward"""
-    relu = activation(submission, "ReLU")
-    dZ = relu.backward(fixtures["relu_Z"], fixtures["relu_dY"])
-    h.assert_array(dZ, fixtures["relu_dZ"], "ReLU.backward(Z, dY)")
+    check_backward(submission, fixtures, "ReLU", "relu")
 
 
 @weight(1)
 @number("1.3")
+@part("sigmoid")
 @visibility("visible")
 def test_sigmoid_forward(submission, fixtures):
     """Sigmoid forward"""
-    sigmoid = activation(submission, "Sigmoid")
-    h.assert_array(sigmoid.forward(fixtures["sigmoid_Z"]), fixtures["sigmoid_out"], "Sigmoid.forward(Z)")
+    check_forward(submission, fixtures, "Sigmoid", "sigmoid")
 
 
 @weight(1)
 @number("1.4")
+@part("sigmoid")
 @visibility("visible")
 def test_sigmoid_backward(submission, fixtures):
     """Sigmoid backward"""
-    sigmoid = activation(submission, "Sigmoid")
-    dZ = sigmoid.backward(fixtures["sigmoid_Z"], fixtures["sigmoid_dY"])
-    h.assert_array(dZ, fixtures["sigmoid_dZ"], "Sigmoid.backward(Z, dY)")
+    check_backward(submission, fixtures, "Sigmoid", "sigmoid")
 
 
 @weight(1)
@@ -52,8 +59,7 @@ def test_sigmoid_backward(submission, fixtures):
 @visibility("visible")
 def test_softmax_forward(submission, fixtures):
     """SoftMax forward"""
-    softmax = activation(submission, "SoftMax")
-    h.assert_array(softmax.forward(fixtures["softmax_Z"]), fixtures["softmax_out"], "SoftMax.forward(Z)")
+    check_forward(submission, fixtures, "SoftMax", "softmax")
 
 
 @weight(1)
@@ -61,8 +67,7 @@ def test_softmax_forward(submission, fixtures):
 @visibility("after_due_date")
 def test_softmax_forward_large_inputs(submission, fixtures):
     """SoftMax forward on inputs around 1e3 (numerically stable)"""
-    softmax = activation(submission, "SoftMax")
-    out = softmax.forward(fixtures["softmax_large_Z"])
+    out = activation(submission, "SoftMax").forward(fixtures["softmax_large_Z"])
     h.assert_array(out, fixtures["softmax_large_out"], "SoftMax.forward(Z) with entries near +-1000")
 
 
@@ -71,6 +76,53 @@ def test_softmax_forward_large_inputs(submission, fixtures):
 @visibility("visible")
 def test_softmax_backward(submission, fixtures):
     """SoftMax backward"""
-    softmax = activation(submission, "SoftMax")
-    dZ = softmax.backward(fixtures["softmax_Z"], fixtures["softmax_dY"])
-    h.assert_array(dZ, fixtures["softmax_dZ"], "SoftMax.backward(Z, dY)")
+    check_backward(submission, fixtures, "SoftMax", "softmax")
+
+
+# The course's tests of the provided activations: they pass on the starter as handed out (no points).
+@weight(0)
+@number("1.8")
+@visibility("visible")
+def test_linear_forward(submission, fixtures):
+    """Linear forward (provided code; no points)"""
+    check_forward(submission, fixtures, "Linear", "linear")
+
+
+@weight(0)
+@number("1.9")
+@visibility("visible")
+def test_linear_backward(submission, fixtures):
+    """Linear backward (provided code; no points)"""
+    check_backward(submission, fixtures, "Linear", "linear")
+
+
+@weight(0)
+@number("1.10")
+@visibility("visible")
+def test_tanh_forward(submission, fixtures):
+    """TanH forward (provided code; no points)"""
+    check_forward(submission, fixtures, "TanH", "tanh")
+
+
+@weight(0)
+@number("1.11")
+@visibility("visible")
+def test_tanh_backward(submission, fixtures):
+    """TanH backward (provided code; no points)"""
+    check_backward(submission, fixtures, "TanH", "tanh")
+
+
+@weight(0)
+@number("1.12")
+@visibility("visible")
+def test_arctan_forward(submission, fixtures):
+    """ArcTan forward (provided code; no points)"""
+    check_forward(submission, fixtures, "ArcTan", "arctan")
+
+
+@weight(0)
+@number("1.13")
+@visibility("visible")
+def test_arctan_backward(submission, fixtures):
+    """ArcTan backward (provided code; no points)"""
+    check_backward(submission, fixtures, "ArcTan", "arctan")

@@ -3,7 +3,7 @@
 import hw6_helpers as h
 
 from autograder import codecheck
-from autograder.decorators import number, visibility, weight
+from autograder.decorators import number, part, visibility, weight
 
 
 def einsum_path(submission):
@@ -12,6 +12,7 @@ def einsum_path(submission):
 
 @weight(1)
 @number("7.1")
+@part("einsum")
 @visibility("visible")
 def test_einsum_trace(submission, fixtures):
     """einsum_trace: trace of a matrix with np.einsum"""
@@ -22,6 +23,7 @@ def test_einsum_trace(submission, fixtures):
 
 @weight(1)
 @number("7.2")
+@part("einsum")
 @visibility("visible")
 def test_einsum_matvec(submission, fixtures):
     """einsum_matvec: matrix-vector product with np.einsum"""
@@ -33,6 +35,7 @@ def test_einsum_matvec(submission, fixtures):
 
 @weight(1)
 @number("7.3")
+@part("einsum")
 @visibility("visible")
 def test_einsum_outer(submission, fixtures):
     """einsum_outer: outer product with np.einsum"""

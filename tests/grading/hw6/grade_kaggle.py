@@ -13,7 +13,7 @@ exact test data), none below. Each accuracy also fills a leaderboard column.
 from functools import cache
 
 from autograder import datasets, predictions
-from autograder.decorators import leaderboard, number, partial_credit, visibility
+from autograder.decorators import leaderboard, number, part, partial_credit, visibility
 from autograder.errors import AssignmentError, GradingFailure
 
 POINTS = 3
@@ -61,6 +61,7 @@ def score(submission, fixtures, name: str, set_score, feedback) -> None:
 
 @partial_credit(POINTS)
 @number("8.1")
+@part("kaggle")
 @visibility("visible")
 def test_fashion_mnist_predictions(submission, fixtures, feedback, set_score=None):
     """Fashion-MNIST MLP: test-set predictions (predictions/fashion_mnist.csv)"""
@@ -69,6 +70,7 @@ def test_fashion_mnist_predictions(submission, fixtures, feedback, set_score=Non
 
 @partial_credit(POINTS)
 @number("8.2")
+@part("kaggle")
 @visibility("visible")
 def test_cifar10_predictions(submission, fixtures, feedback, set_score=None):
     """CIFAR-10 CNN: test-set predictions (predictions/cifar10.csv)"""
@@ -77,12 +79,14 @@ def test_cifar10_predictions(submission, fixtures, feedback, set_score=None):
 
 # Leaderboard columns: weightless tests, so they add no line to the results (gradescope-utils' decorators
 # cannot put @leaderboard and @partial_credit on one test: each keeps its value on its own wrapper).
+@part("kaggle")
 @leaderboard("Fashion-MNIST accuracy (%)")
 def test_fashion_mnist_leaderboard(submission, fixtures, set_leaderboard_value=None):
     """Leaderboard: Fashion-MNIST test accuracy (%)"""
     set_leaderboard_value(round(100 * kaggle_accuracy(submission, fixtures, "fashion_mnist")[0], 2))
 
 
+@part("kaggle")
 @leaderboard("CIFAR-10 accuracy (%)")
 def test_cifar10_leaderboard(submission, fixtures, set_leaderboard_value=None):
     """Leaderboard: CIFAR-10 test accuracy (%)"""

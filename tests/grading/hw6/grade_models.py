@@ -1,8 +1,10 @@
-"""6.x NeuralNetwork: forward, backward and predict of a small two-layer network with parameters set
-by the grader, and training on Iris driven by the grader (the test labels never reach the worker).
+"""6.x NeuralNetwork: forward, backward and predict of a small two-layer network whose parameters the grader
+sets, and training on Iris driven by the grader (the test labels never reach the worker).
 
-The network is fully connected: ReLU hidden layer, softmax output, cross-entropy loss, so these
-tests also rely on FullyConnected, ReLU, SoftMax and CrossEntropy.
+The network is built as the course builds it: ``NeuralNetwork(loss, layer_args, optimizer_args)`` makes the
+layers of ``layer_args[:-1]`` and the output layer is appended as ``train`` does. It is fully connected: ReLU
+hidden layer, softmax output, cross-entropy loss, so these tests also rely on FullyConnected, ReLU, SoftMax
+and CrossEntropy.
 """
 
 import hw6_helpers as h
@@ -13,7 +15,7 @@ from autograder.decorators import number, visibility, weight
 
 def fixture_network(submission, fixtures):
     params = [{"W": fixtures[f"net_W{i}"], "b": fixtures[f"net_b{i}"]} for i in range(len(h.NETWORK_LAYERS))]
-    return h.network(submission, params)
+    return h.network(submission, fixtures["net_X"], params)
 
 
 @weight(2)
@@ -36,11 +38,11 @@ def test_network_backward(submission, fixtures):
         X = model.layers[i].forward(X)      # so that this test does not rely on NeuralNetwork.forward
     loss = model.backward(fixtures["net_Y"], fixtures["net_out"])
     h.assert_scalar(loss, fixtures["net_loss"], "NeuralNetwork.backward(Y, Y_hat) (the loss it returns)")
-    for i in range(len(h.NETWORK_LAYERS)):
-        layer = model.layers[i]
-        for param in ("W", "b"):
-            h.assert_array(layer.gradients[param], fixtures[f"net_d{param}{i}"],
-                           f'layer {i} gradients["{param}"] after NeuralNetwork.backward')
+    for i, args in enumerate(h.NETWORK_LAYERS):
+        layer, what = model.layers[i], f"layer {i} after NeuralNetwork.backward"
+        h.assert_array(h.gradient(layer, "W", what), fixtures[f"net_dW{i}"], f'{what}: gradients["W"]')
+        h.assert_array(h.gradient(layer, "b", what), fixtures[f"net_db{i}"], f'{what}: gradients["b"]',
+                       shapes=h.bias_shapes(args["n_out"]))
 
 
 @weight(2)
@@ -69,4 +71,6 @@ def test_iris_accuracy(submission, fixtures):
         accuracy >= target,
         f"test accuracy {accuracy:.3f} is below the target {target:.3f} after training a {setup['hidden']}-unit "
         f"ReLU / softmax network for {setup['epochs']} epochs (SGD, lr {setup['lr']}, momentum "
-        f"{setup['momentum']}, minibatches of {setup['batch_size']}) on {setup['n_train']} Iris flowers")
+        f"{setup['momentum']}, minibatches of {setup['batch_size']}) on {setup['n_train']} Iris flowers: "
+        "check the backward passes (FullyConnected, ReLU, SoftMax, CrossEntropy, NeuralNetwork.backward)")
+

@@ -1,11 +1,18 @@
-"""What hw6's grading tests and make_fixtures.py share: test cases, layer set-up, checks, Iris training.
+"""What hw6's grading tests and make_fixtures.py share: test cases, the course's protocol, checks, Iris.
 
 Loaded by path under this unique name (conftest.py for the tests, make_fixtures.py for the
 generator), since pytest's importlib mode does not put this folder on ``sys.path``.
 
 Everything here drives a ``Session`` (the submission's or the reference's) the same way, so the
-fixtures are produced by exactly the code path that grades. Layers get their parameters from the
-grader (never from the submission's initializer) except in the initialization test itself.
+fixtures are produced by exactly the code path that grades. The code is driven as the course's own
+tests drive it (``../shared/seeds/hw6-course-api.md``, section 4): a layer is built with the course's
+arguments, ``forward`` runs once so that the student's ``_init_parameters`` (or the provided one) sets
+the layer up, then ``parameters["W"]`` and ``parameters["b"]`` are replaced with the grader's values.
+Nothing the student's code owns (``n_in``, ``cache``, ``gradients``) is ever set from here.
+
+Values are compared as the course compares them, ``assert_almost_equal(expected, actual, decimal=4)``:
+absolute difference below ``TOL`` = 1.5e-4. Where the course leaves a shape open (a bias gradient
+(n,) or (1, n), or (1, 1, 1, n) for a convolution), every valid shape is accepted.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from autograder import checks, codecheck, gradcheck
+from autograder.errors import GradingFailure, StudentCodeError
 from autograder.session import RemoteObject, Session
 
 __tracebackhide__ = True
@@ -41,18 +49,24 @@ CONV_GRADCHECK: dict[str, dict[str, Any]] = {
     "valid_stride2": dict(x_shape=(1, 5, 6, 2), kernel=(3, 2), n_out=2, stride=2, pad="valid", activation="tanh"),
 }
 
+# Pooling: "modes" says which modes a case is graded in. Padding only with average pooling (as the course's
+# tests): with max pooling, zero padding (what the course's students write) and -inf padding differ.
 POOL_CASES: dict[str, dict[str, Any]] = {
-    "stride_eq_kernel": dict(x_shape=(2, 6, 6, 3), kernel=(2, 2), stride=2),
-    "overlapping": dict(x_shape=(2, 5, 5, 2), kernel=(3, 3), stride=1),
-    "rect_overlapping": dict(x_shape=(2, 7, 8, 2), kernel=(2, 3), stride=2),
+    "stride_eq_kernel": dict(x_shape=(2, 6, 6, 3), kernel=(2, 2), stride=2, pad=0, modes=("max", "average")),
+    "overlapping": dict(x_shape=(2, 5, 5, 2), kernel=(3, 3), stride=1, pad=0, modes=("max", "average")),
+    "rect_overlapping": dict(x_shape=(2, 7, 8, 2), kernel=(2, 3), stride=2, pad=0, modes=("max", "average")),
+    "valid_rect_stride4": dict(x_shape=(2, 12, 12, 2), kernel=(3, 5), stride=4, pad="valid", modes=("max",)),
+    "padded_average": dict(x_shape=(2, 6, 6, 2), kernel=(5, 5), stride=1, pad=2, modes=("average",)),
 }
 
 FC_CASE = dict(batch=6, n_in=5, n_out=4, activation="tanh")
-FC_INIT = dict(n_in=200, n_out=300, activation="relu", seed=6)
+# 2.1, as the course's test_init_params: FullyConnected(n_out, "linear")._init_parameters((-1, n_in))
+FC_INIT = dict(n_in=200, n_out=300, activation="linear", seed=6)
+FLATTEN_CASE = dict(x_shape=(18, 16, 13, 5))
 
 NETWORK_LAYERS = [
-    {"name": "fully_connected", "n_out": 5, "activation": "relu"},
-    {"name": "fully_connected", "n_out": 3, "activation": "softmax"},
+    {"name": "fully_connected", "n_out": 5, "activation": "relu", "weight_init": "xavier_uniform"},
+    {"name": "fully_connected", "n_out": 3, "activation": "softmax", "weight_init": "xavier_uniform"},
 ]
 NETWORK_BATCH, NETWORK_IN = 6, 4
 
@@ -61,13 +75,15 @@ NETWORK_BATCH, NETWORK_IN = 6, 4
 SPEED = dict(
     fc=dict(x_shape=(20000, 8), n_out=4, activation="tanh"),
     conv=dict(x_shape=(3000, 2, 2, 2), kernel=(3, 3), n_out=2, stride=1, pad="same", activation="linear"),
-    pool=dict(x_shape=(2000, 4, 4, 2), kernel=(2, 2), stride=2),
+    pool=dict(x_shape=(2000, 4, 4, 2), kernel=(2, 2), stride=2, pad=0),
 )
 MAX_RATIO = 6.0   # at most this many times the reference's time ...
 FLOOR_S = 0.02    # ... unless faster than this anyway (timer noise)
 TIMING_ROUNDS = 3
 
-RTOL, ATOL = 1e-6, 1e-8
+# The course's tolerance: np.testing.assert_almost_equal(..., decimal=4) passes when |difference| < 1.5e-4.
+TOL = 1.5e-4
+TOL_SAYS = "within 1.5e-4, the course's tolerance"
 
 
 def module(session: Session, name: str) -> RemoteObject:
@@ -79,34 +95,52 @@ def layers_path(session: Session) -> Path:
     return session.root / "neural_networks" / "layers.py"
 
 
-# -- layers with parameters chosen by the grader ------------------------------------------------------
-def set_parameters(layer: RemoteObject, params: dict[str, np.ndarray]) -> None:
-    """Give ``layer`` exactly ``params`` (W, b), zero gradients and an empty cache.
+def construct(session: Session, module_name: str, cls: str, **kwargs: Any) -> RemoteObject:
+    """``module_name.cls(**kwargs)`` in the worker, called as the course's starter and tests call it.
 
-    Sets ``n_in`` too, so that ``forward`` does not call the submission's ``_init_parameters``.
+    A TypeError about the arguments says so: the class must keep the starter's signature.
     """
-    layer.n_in = int(params["W"].shape[-2])
-    layer.parameters = dict(params)
-    layer.gradients = {name: np.zeros_like(value) for name, value in params.items()}
-    layer.cache = {}
+    call = f"{cls}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+    try:
+        return getattr(module(session, module_name), cls)(**kwargs)
+    except StudentCodeError as exc:
+        if exc.exc_type != "TypeError":
+            raise
+        raise GradingFailure(f"{call} was called as the course's starter code calls it, and raised TypeError: "
+                             f"{exc.message.split('TypeError: ', 1)[-1]}. Keep the signature of the starter's "
+                             f"{module_name}.{cls}.") from None
 
 
-def fc_layer(session: Session, W: np.ndarray, b: np.ndarray, activation: str) -> RemoteObject:
-    layer = module(session, "layers").FullyConnected(n_out=int(W.shape[1]), activation=activation)
-    set_parameters(layer, {"W": W, "b": b})
+def length(session: Session, remote: RemoteObject) -> int:
+    return int(session.module("builtins").len(remote))
+
+
+# -- layers built the course's way, then given the grader's parameters ---------------------------------
+def set_parameters(layer: RemoteObject, X: np.ndarray, params: dict[str, np.ndarray]) -> None:
+    """Run ``layer.forward(X)`` once (its ``_init_parameters`` runs), then replace ``parameters["W"]`` and
+    ``parameters["b"]`` with ``params``, as the course's tests do."""
+    layer.forward(X)
+    handle = layer.parameters
+    for name, value in params.items():
+        handle[name] = value
+
+
+def fc_layer(session: Session, W: np.ndarray, b: np.ndarray, activation: str, X: np.ndarray) -> RemoteObject:
+    layer = construct(session, "layers", "FullyConnected", n_out=int(W.shape[1]), activation=activation)
+    set_parameters(layer, X, {"W": W, "b": b})
     return layer
 
 
-def conv_layer(session: Session, case: dict[str, Any], W: np.ndarray, b: np.ndarray) -> RemoteObject:
-    layer = module(session, "layers").Conv2D(
-        n_out=case["n_out"], kernel_shape=case["kernel"], activation=case["activation"],
-        stride=case["stride"], pad=case["pad"])
-    set_parameters(layer, {"W": W, "b": b})
+def conv_layer(session: Session, case: dict[str, Any], W: np.ndarray, b: np.ndarray, X: np.ndarray) -> RemoteObject:
+    layer = construct(session, "layers", "Conv2D", n_out=case["n_out"], kernel_shape=tuple(case["kernel"]),
+                      activation=case["activation"], stride=case["stride"], pad=case["pad"])
+    set_parameters(layer, X, {"W": W, "b": b})
     return layer
 
 
 def pool_layer(session: Session, case: dict[str, Any], mode: str) -> RemoteObject:
-    return module(session, "layers").Pool2D(kernel_shape=case["kernel"], mode=mode, stride=case["stride"])
+    return construct(session, "layers", "Pool2D", kernel_shape=tuple(case["kernel"]), mode=mode,
+                     stride=case["stride"], pad=case["pad"])
 
 
 def conv_params(rng: np.random.Generator, case: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,41 +151,76 @@ def conv_params(rng: np.random.Generator, case: dict[str, Any]) -> tuple[np.ndar
     return W, rng.normal(0.0, 0.5, size=(1, case["n_out"]))
 
 
+def _pads(case: dict[str, Any]) -> tuple[int, int]:
+    (kh, kw), pad = case["kernel"], case.get("pad", 0)
+    if pad == "same":
+        return ((kh - 1) // 2, (kw - 1) // 2)
+    if pad == "valid":
+        return (0, 0)
+    return (int(pad), int(pad))
+
+
 def conv_output_shape(case: dict[str, Any]) -> tuple[int, int, int, int]:
     n, rows, cols, _ = case["x_shape"]
-    (kh, kw), s = case["kernel"], case["stride"]
-    ph, pw = ((kh - 1) // 2, (kw - 1) // 2) if case["pad"] == "same" else (0, 0)
+    (kh, kw), s, (ph, pw) = case["kernel"], case["stride"], _pads(case)
     return (n, (rows + 2 * ph - kh) // s + 1, (cols + 2 * pw - kw) // s + 1, case["n_out"])
+
+
+def pool_output_shape(case: dict[str, Any]) -> tuple[int, int, int, int]:
+    n, rows, cols, channels = case["x_shape"]
+    (kh, kw), s, (ph, pw) = case["kernel"], case["stride"], _pads(case)
+    return (n, (rows + 2 * ph - kh) // s + 1, (cols + 2 * pw - kw) // s + 1, channels)
 
 
 def describe(case: dict[str, Any]) -> str:
     """The case as a student reads it in a failure message."""
     parts = [f"X of shape {tuple(case['x_shape'])}", f"kernel_shape={tuple(case['kernel'])}",
-             f"stride={case['stride']}"]
-    if "pad" in case:
-        parts += [f"pad={case['pad']!r}", f"n_out={case['n_out']}", f"activation={case['activation']!r}"]
+             f"stride={case['stride']}", f"pad={case['pad']!r}"]
+    if "n_out" in case:
+        parts += [f"n_out={case['n_out']}", f"activation={case['activation']!r}"]
     return ", ".join(parts)
 
 
-def pool_output_shape(case: dict[str, Any]) -> tuple[int, int, int, int]:
-    n, rows, cols, channels = case["x_shape"]
-    (kh, kw), s = case["kernel"], case["stride"]
-    return (n, (rows - kh) // s + 1, (cols - kw) // s + 1, channels)
-
-
 # -- checks ---------------------------------------------------------------------------------------------
-def assert_array(actual: Any, expected: np.ndarray, name: str) -> None:
-    """Shape, float dtype, then values within the assignment's tolerances."""
-    checks.assert_shape(actual, np.shape(expected), name)
-    checks.assert_dtype(actual, "f", name)
-    checks.assert_close(actual, expected, name, rtol=RTOL, atol=ATOL)
+def assert_array(actual: Any, expected: np.ndarray, name: str, *, shapes: tuple[tuple[int, ...], ...] = ()) -> None:
+    """Values within the course's tolerance, in the expected shape or one of ``shapes`` (same values, another
+    valid layout, such as (n,) for a (1, n) bias gradient)."""
+    value = checks.as_array(actual, name)
+    expected = np.asarray(expected)
+    accepted = (expected.shape, *shapes)
+    if value.shape != expected.shape and value.shape in accepted:
+        value = value.reshape(expected.shape)
+    if value.shape != expected.shape:
+        wanted = " or ".join(str(s) for s in dict.fromkeys(accepted))
+        raise GradingFailure(f"{name}: expected shape {wanted}, got shape {value.shape}")
+    try:
+        checks.assert_close(value, expected, name, rtol=0.0, atol=TOL)
+    except GradingFailure as exc:
+        raise GradingFailure(str(exc).replace("(rtol=0, atol=0.00015)", f"({TOL_SAYS})", 1)) from None
+
+
+def bias_shapes(n_out: int, conv: bool = False) -> tuple[tuple[int, ...], ...]:
+    """The layouts of a bias gradient the course's students legitimately use."""
+    return ((n_out,), (1, n_out), (1, 1, 1, n_out)) if conv else ((n_out,), (1, n_out))
 
 
 def assert_scalar(actual: Any, expected: float, name: str) -> None:
-    """A single number (a float or a 0-d array) close to ``expected``."""
+    """A single number (a float, a 0-d or one-element array) close to ``expected``."""
     value = checks.as_array(actual, name)
-    checks.assert_true(value.shape == (), f"{name}: expected a single number, got an array of shape {value.shape}")
-    checks.assert_close(value, np.asarray(expected, dtype=np.float64), name, rtol=RTOL, atol=ATOL)
+    checks.assert_true(value.size == 1, f"{name}: expected a single number, got an array of shape {value.shape}")
+    assert_array(value.reshape(()), np.asarray(expected, dtype=np.float64), name)
+
+
+def gradient(layer: RemoteObject, key: str, what: str) -> Any:
+    """``layer.gradients[key]`` after backward, or a failure saying the key is missing."""
+    try:
+        return layer.gradients[key]
+    except StudentCodeError as exc:
+        if exc.exc_type != "KeyError":
+            raise
+        raise GradingFailure(f'{what}: gradients["{key}"] is missing after backward. The optimizer updates each '
+                             f'parameter with the gradient stored under the same key as in parameters ("W", "b")'
+                             ) from None
 
 
 def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, params: dict[str, np.ndarray],
@@ -160,6 +229,7 @@ def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, par
 
     The analytic gradients come from one forward/backward; every finite difference is a separate
     forward call with a perturbed X or parameter, so backward cannot pass by agreeing with itself.
+    Bias gradients are compared in the parameter's shape, whatever valid layout the layer stores.
     """
     out_shape = G.shape
 
@@ -168,7 +238,7 @@ def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, par
 
     layer.forward(X)
     analytic = {"X": layer.backward(G)}
-    analytic.update({name: layer.gradients[name] for name in params})
+    analytic.update({name: gradient(layer, name, what) for name in params})
     numeric = {"X": gradcheck.numerical_gradient(lambda x: objective(layer.forward(x)), X)}
     handle = layer.parameters
     for name, value in params.items():
@@ -180,7 +250,10 @@ def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, par
         handle[name] = value
     for name, grad in numeric.items():
         label = "backward(dLdY) (= dL/dX)" if name == "X" else f'gradients["{name}"]'
-        gradcheck.assert_gradient(analytic[name], grad, f"{what}: {label}")
+        got = checks.as_array(analytic[name], f"{what}: {label}")
+        if name == "b" and got.size == grad.size:  # (n,), (1, n) or (1, 1, 1, n): the same gradient
+            got = got.reshape(grad.shape)
+        gradcheck.assert_gradient(got, grad, f"{what}: {label}")
 
 
 def assert_no_batch_loops(session: Session, cls: str) -> None:
@@ -228,16 +301,35 @@ def assert_as_fast_as_reference(submission: Session, reference: Session, build: 
                                        max_ratio=MAX_RATIO, floor_s=FLOOR_S)
 
 
-# -- the network -----------------------------------------------------------------------------------------
-def network(session: Session, params: list[dict[str, np.ndarray]], layer_args: list[dict[str, Any]] | None = None,
-            lr: float = 0.1, momentum: float = 0.0) -> RemoteObject:
-    """A cross-entropy NeuralNetwork in the worker whose layers hold exactly ``params``."""
-    model = module(session, "models").NeuralNetwork(
-        loss="cross_entropy", layer_args=layer_args or NETWORK_LAYERS,
-        optimizer_args={"name": "SGD", "lr": lr, "lr_scheduler": "constant", "momentum": momentum}, seed=0)
+# -- the network, built as the course builds it -----------------------------------------------------------
+def network(session: Session, X: np.ndarray, params: list[dict[str, np.ndarray]],
+            layer_args: list[dict[str, Any]] | None = None, lr: float = 0.1, momentum: float = 0.0) -> RemoteObject:
+    """A cross-entropy NeuralNetwork in the worker whose layers hold exactly ``params``.
+
+    Built as the course's ``train`` does it: the constructor builds the layers of ``layer_args[:-1]`` and the
+    output layer is appended (``initialize_layer(**layer_args[-1])``); a copy whose constructor built every
+    layer is taken as it is. Each layer's forward runs once on ``X`` (its ``_init_parameters`` runs), then its
+    W and b are replaced.
+    """
+    layer_args = [dict(args) for args in (layer_args or NETWORK_LAYERS)]
+    model = construct(session, "models", "NeuralNetwork", loss="cross_entropy", layer_args=layer_args,
+                      optimizer_args={"name": "SGD", "lr": lr, "lr_scheduler": "constant", "momentum": momentum},
+                      logger=None, seed=None)
     layers = model.layers
+    built = length(session, layers)
+    if built == len(layer_args) - 1:
+        layers.append(module(session, "layers").initialize_layer(**layer_args[-1]))
+    elif built != len(layer_args):
+        raise GradingFailure(f"NeuralNetwork(layer_args=<{len(layer_args)} layers>) built {built} layers; the "
+                             f"course's constructor builds all but the output layer ({len(layer_args) - 1}), which "
+                             "train() appends")
     for i, layer_params in enumerate(params):
-        set_parameters(layers[i], layer_params)
+        layer = layers[i]
+        out = layer.forward(X)  # the layer sets itself up for this input ...
+        handle = layer.parameters
+        for name, value in layer_params.items():  # ... then holds the grader's parameters
+            handle[name] = value
+        X = out
     return model
 
 
@@ -256,8 +348,8 @@ def network_params(rng: np.random.Generator, n_in: int,
 # -- Iris (6.4): the grader runs the training loop, the submission only its forward/backward/update ------
 IRIS = dict(hidden=16, lr=0.05, momentum=0.9, epochs=30, batch_size=20, shuffle_seed=189, test_frac=0.2)
 IRIS_LAYERS = [
-    {"name": "fully_connected", "n_out": IRIS["hidden"], "activation": "relu"},
-    {"name": "fully_connected", "n_out": 3, "activation": "softmax"},
+    {"name": "fully_connected", "n_out": IRIS["hidden"], "activation": "relu", "weight_init": "xavier_uniform"},
+    {"name": "fully_connected", "n_out": 3, "activation": "softmax", "weight_init": "xavier_uniform"},
 ]
 IRIS_ARRAYS = ("iris_X_train", "iris_Y_train", "iris_X_test", "iris_y_test",
                "iris_W0", "iris_b0", "iris_W1", "iris_b1")
@@ -288,8 +380,8 @@ def iris_accuracy(session: Session, arrays: dict[str, np.ndarray]) -> float:
     The test labels never leave the grader: the worker only sees the test inputs.
     """
     params = [{"W": arrays["iris_W0"], "b": arrays["iris_b0"]}, {"W": arrays["iris_W1"], "b": arrays["iris_b1"]}]
-    model = network(session, params, IRIS_LAYERS, lr=IRIS["lr"], momentum=IRIS["momentum"])
     X, Y = arrays["iris_X_train"], arrays["iris_Y_train"]
+    model = network(session, X[: IRIS["batch_size"]], params, IRIS_LAYERS, lr=IRIS["lr"], momentum=IRIS["momentum"])
     order_rng = np.random.default_rng(IRIS["shuffle_seed"])
     for epoch in range(IRIS["epochs"]):
         order = order_rng.permutation(len(X))

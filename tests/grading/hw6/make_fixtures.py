@@ -43,6 +43,7 @@ def generate(reference, out, rng: np.random.Generator) -> None:
     losses(reference, out, rng)
     conv2d(reference, out, rng)
     pool2d(reference, out, rng)
+    flatten(reference, out, rng)
     neural_network(reference, out, rng)
     einsum(reference, out, rng)
     iris(reference, out, rng)
@@ -51,8 +52,10 @@ def generate(reference, out, rng: np.random.Generator) -> None:
 
 def activations(reference, out, rng) -> None:
     act = h.module(reference, "activations")
+    # continuous random inputs: no exact zeros (ReLU's derivative at 0 is either convention) and no ties
     for name, cls, scale, shape in (("relu", "ReLU", 1.0, (5, 6)), ("sigmoid", "Sigmoid", 4.0, (5, 6)),
-                                    ("softmax", "SoftMax", 2.0, (5, 4))):
+                                    ("softmax", "SoftMax", 2.0, (5, 4)), ("linear", "Linear", 1.0, (5, 6)),
+                                    ("tanh", "TanH", 2.0, (5, 6)), ("arctan", "ArcTan", 2.0, (5, 6))):
         Z, dY = rng.normal(0.0, scale, size=shape), rng.normal(size=shape)
         layer = getattr(act, cls)()
         out[f"{name}_Z"], out[f"{name}_dY"] = Z, dY
@@ -66,7 +69,7 @@ def fully_connected(reference, out, rng) -> None:
     c = h.FC_CASE
     X, dLdY = rng.normal(size=(c["batch"], c["n_in"])), rng.normal(size=(c["batch"], c["n_out"]))
     W, b = rng.normal(0.0, 0.5, size=(c["n_in"], c["n_out"])), rng.normal(0.0, 0.5, size=(1, c["n_out"]))
-    layer = h.fc_layer(reference, W, b, c["activation"])
+    layer = h.fc_layer(reference, W, b, c["activation"], X)
     out["fc_X"], out["fc_W"], out["fc_b"], out["fc_dLdY"] = X, W, b, dLdY
     out["fc_out"] = layer.forward(X)
     out["fc_dX"] = layer.backward(dLdY)
@@ -74,7 +77,7 @@ def fully_connected(reference, out, rng) -> None:
     # 2.6: small inputs for the grader's finite differences
     out["fc_gc_X"], out["fc_gc_G"] = rng.normal(size=(3, 4)), rng.normal(size=(3, 3))
     out["fc_gc_W"], out["fc_gc_b"] = rng.normal(0.0, 0.5, size=(4, 3)), rng.normal(0.0, 0.5, size=(1, 3))
-    # 2.1: what a xavier-uniform initialization must look like
+    # 2.1: what the layer's default initializer (Xavier uniform; gain 1 for "linear") draws
     n_in, n_out = h.FC_INIT["n_in"], h.FC_INIT["n_out"]
     limit = float(np.sqrt(6.0 / (n_in + n_out)))
     out.meta["fc_init"] = {**h.FC_INIT, "limit": limit, "variance": limit**2 / 3, "variance_rtol": 0.05,
@@ -87,17 +90,19 @@ def losses(reference, out, rng) -> None:
     logits = rng.normal(size=(8, 3))
     Y_hat = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     out["ce_Y"], out["ce_Y_hat"] = Y, Y_hat
-    out["ce_loss"], out["ce_grad"] = L.CrossEntropy().forward(Y, Y_hat), L.CrossEntropy().backward(Y, Y_hat)
-    Y, Y_hat = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    ce = L.CrossEntropy(name="cross_entropy")
+    out["ce_loss"], out["ce_grad"] = ce.forward(Y, Y_hat), ce.backward(Y, Y_hat)
+    Y, Y_hat = rng.normal(size=(8, 1)), rng.normal(size=(8, 1))  # regression targets (m, 1), as the course's test
     out["l2_Y"], out["l2_Y_hat"] = Y, Y_hat
-    out["l2_loss"], out["l2_grad"] = L.L2().forward(Y, Y_hat), L.L2().backward(Y, Y_hat)
+    l2 = L.L2(name="l2")
+    out["l2_loss"], out["l2_grad"] = l2.forward(Y, Y_hat), l2.backward(Y, Y_hat)
 
 
 def conv2d(reference, out, rng) -> None:
     for name, case in h.CONV_CASES.items():
         X, (W, b) = rng.normal(size=case["x_shape"]), h.conv_params(rng, case)
         dLdY = rng.normal(size=h.conv_output_shape(case))
-        layer = h.conv_layer(reference, case, W, b)
+        layer = h.conv_layer(reference, case, W, b, X)
         p = f"conv_{name}_"
         out[p + "X"], out[p + "W"], out[p + "b"], out[p + "dLdY"] = X, W, b, dLdY
         out[p + "out"] = layer.forward(X)
@@ -114,10 +119,19 @@ def pool2d(reference, out, rng) -> None:
     for name, case in h.POOL_CASES.items():
         X, dLdY = rng.normal(size=case["x_shape"]), rng.normal(size=h.pool_output_shape(case))
         out[f"pool_{name}_X"], out[f"pool_{name}_dLdY"] = X, dLdY
-        for mode in ("max", "average"):
+        for mode in case["modes"]:
             layer = h.pool_layer(reference, case, mode)
             out[f"pool_{name}_{mode}_out"] = layer.forward(X)
             out[f"pool_{name}_{mode}_dX"] = layer.backward(dLdY)
+
+
+def flatten(reference, out, rng) -> None:
+    X = rng.normal(size=h.FLATTEN_CASE["x_shape"])
+    layer = h.module(reference, "layers").Flatten()
+    flat = layer.forward(X)
+    out["flatten_X"], out["flatten_out"] = X, flat
+    out["flatten_dLdY"] = dLdY = rng.normal(size=flat.shape)
+    out["flatten_dX"] = layer.backward(dLdY)
 
 
 def neural_network(reference, out, rng) -> None:
@@ -127,13 +141,13 @@ def neural_network(reference, out, rng) -> None:
     out["net_X"], out["net_Y"] = X, Y
     for i, layer_params in enumerate(params):
         out[f"net_W{i}"], out[f"net_b{i}"] = layer_params["W"], layer_params["b"]
-    model = h.network(reference, params)
+    model = h.network(reference, X, params)
     out["net_out"] = Y_hat = model.forward(X)
     out["net_loss"] = model.backward(Y, Y_hat)
     for i in range(len(params)):
         layer = model.layers[i]
         out[f"net_dW{i}"], out[f"net_db{i}"] = layer.gradients["W"], layer.gradients["b"]
-    out["net_predict_out"], out["net_predict_loss"] = h.network(reference, params).predict(X, Y)
+    out["net_predict_out"], out["net_predict_loss"] = h.network(reference, X, params).predict(X, Y)
 
 
 def einsum(reference, out, rng) -> None:
