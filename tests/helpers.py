@@ -10,9 +10,11 @@ from autograder import assignment, grading, results
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def grade(assignment_id: str, path: Path, out: Path, **kwargs) -> tuple[dict, grading.GradeReport]:
+def grade(assignment_id: str | assignment.Assignment, path: Path, out: Path,
+          **kwargs) -> tuple[dict, grading.GradeReport]:
     """Grade ``path``, check that results.json was written and is valid, and return it."""
-    report = grading.grade(assignment.load(assignment_id, ROOT), path, out=out, **kwargs)
+    loaded = assignment.load(assignment_id, ROOT) if isinstance(assignment_id, str) else assignment_id
+    report = grading.grade(loaded, path, out=out, **kwargs)
     data = json.loads(out.read_text())
     results.validate(data)
     return data, report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from autograder.fixtures import Fixtures
 from tests.helpers import ROOT, failed_numbers, grade
 
 HW6 = assignment.load("hw6", ROOT)
+KAGGLE_ON = dataclasses.replace(HW6, parts={**HW6.parts, "kaggle": "graded"})  # as an instructor who turns 8.x on
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +28,57 @@ def test_reference_scores_full_marks(reference_results):
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
 
 
-def test_every_part_of_hw6_is_graded(reference_results):
+# The course's 25 unit tests (../shared/seeds/hw6-course-api.md, section 4) and the grading tests that check the
+# same thing. Before any work 8 of them pass (the provided Linear, TanH, ArcTan and Flatten), 17 fail.
+COURSE_TESTS = {
+    "TestLinear.test_forward": ["1.8"], "TestLinear.test_backward": ["1.9"],
+    "TestSigmoid.test_forward": ["1.3"], "TestSigmoid.test_backward": ["1.4"],
+    "TestTanH.test_forward": ["1.10"], "TestTanH.test_backward": ["1.11"],
+    "TestReLU.test_forward": ["1.1"], "TestReLU.test_backward": ["1.2"],
+    "TestSoftMax.test_forward": ["1.5", "1.6"], "TestSoftMax.test_backward": ["1.7"],
+    "TestArcTan.test_forward": ["1.12"], "TestArcTan.test_backward": ["1.13"],
+    "TestFullyConnected.test_init_params": ["2.1"], "TestFullyConnected.test_forward": ["2.2"],
+    "TestFullyConnected.test_backward": ["2.3"],
+    "TestConv2D.test_forward": ["4.1"], "TestConv2D.test_backward": ["4.3"],
+    "TestPool2D.test_forward": ["5.1", "5.3"], "TestPool2D.test_backward": ["5.2", "5.4"],
+    "TestFlatten.test_forward": ["5.6"], "TestFlatten.test_backward": ["5.7"],
+    "TestCrossEntropy.test_forward": ["3.1"], "TestCrossEntropy.test_backward": ["3.2"],
+    "TestL2.test_forward": ["3.3"], "TestL2.test_backward": ["3.4"],
+}
+PROVIDED = {"1.8", "1.9", "1.10", "1.11", "1.12", "1.13", "5.6", "5.7"}  # provided code: worth no points
+OPTIONAL = {"1.3", "1.4", "3.3", "3.4"}  # Sigmoid and L2: "except the tests for the L2 loss ... and the Sigmoid"
+
+
+def test_hw6_is_graded_as_the_course_weighs_its_parts(reference_results):
     data, _ = reference_results
-    parts = {t["number"].split(".")[0] for t in data["tests"]}
-    assert parts == {"1", "2", "3", "4", "5", "6", "7", "8"}
-    assert all(t["max_score"] > 0 for t in data["tests"])
+    tests = {t["number"]: t for t in data["tests"]}
+    assert {n.split(".")[0] for n in tests} == {"1", "2", "3", "4", "5", "6"}  # einsum (7) and Kaggle (8) are off
+    assert {n for n, t in tests.items() if t["max_score"] == 0} == PROVIDED | OPTIONAL
+    assert all(tests[n]["name"].endswith("(optional)") for n in OPTIONAL)
+    assert len(COURSE_TESTS) == 25 and {n for ns in COURSE_TESTS.values() for n in ns} <= set(tests)
 
 
-def test_template_scores_zero_on_every_graded_test(tmp_path):
+def test_template_scores_zero_and_passes_the_course_s_eight_checks_of_provided_code(tmp_path):
     data, report = grade("hw6", HW6.template_dir, tmp_path / "results.json")
     assert report.ok, report.errors
     assert data["score"] == 0
-    assert failed_numbers(data) == {t["number"] for t in data["tests"]}
-    stub_messages = [t["output"] for t in data["tests"] if "not implemented yet" in t.get("output", "")]
-    assert len(stub_messages) >= len(data["tests"]) // 2, "stubs should be reported as not implemented"
+    passed = {t["number"] for t in data["tests"]} - failed_numbers(data)
+    assert passed == PROVIDED
+    course_passing = [name for name, numbers in COURSE_TESTS.items() if set(numbers) <= passed]
+    assert len(course_passing) == 8, course_passing  # as the text says: 8 pass before any work, 17 fail
+    graded = [t for t in data["tests"] if t["max_score"] > 0]
+    stub_messages = [t for t in graded if "not implemented yet" in t.get("output", "")]
+    assert len(stub_messages) >= len(graded) // 2, "stubs should be reported as not implemented"
+
+
+def test_instructor_turns_parts_on(tmp_path):
+    """[parts]: the optional Sigmoid and L2 made to count, and the einsum tasks (7.x) turned on."""
+    counted = dataclasses.replace(HW6, parts={**HW6.parts, "sigmoid": "graded", "l2": "graded", "einsum": "graded"})
+    data, report = grade(counted, HW6.template_dir, tmp_path / "results.json")
+    assert report.ok, report.errors
+    tests = {t["number"]: t for t in data["tests"]}
+    assert {"7.1", "7.2", "7.3"} <= set(tests) and "8.1" not in tests
+    assert all(tests[n]["max_score"] > 0 and "(optional)" not in tests[n]["name"] for n in OPTIONAL)
 
 
 def test_template_is_generated_from_the_reference():
@@ -48,9 +88,9 @@ def test_template_is_generated_from_the_reference():
 def test_reference_has_no_stub_and_template_has_stubs():
     reference_text = "".join(p.read_text() for p in HW6.reference_dir.rglob("*.py"))
     template_text = "".join(p.read_text() for p in HW6.template_dir.rglob("*.py"))
-    assert "NotImplementedError" not in reference_text
+    assert "YOUR CODE HERE" not in reference_text  # (the provided factories raise NotImplementedError, as the course's)
     assert "BEGIN SOLUTION" not in template_text
-    assert template_text.count("NotImplementedError") >= 15
+    assert template_text.count('NotImplementedError("YOUR CODE HERE")') >= 15
 
 
 @pytest.fixture(scope="module")
@@ -155,28 +195,33 @@ def test_a_changed_reference_fails_the_fixture_check(regenerated, tmp_path):
 
 
 def test_example_submission_loses_exactly_its_unfinished_parts(tmp_path):
-    """The Quick start's demo: Sigmoid, L2, Conv2D and Pool2D backward left as stubs, einsum_outer via np.outer,
-    section 7 (Kaggle) not started: no predictions."""
+    """The Quick start's demo: Conv2D and Pool2D backward left as stubs, the optional Sigmoid and L2 skipped
+    (they fail, worth no points), section 7 (Kaggle) not started."""
     data, report = grade("hw6", ROOT / "examples" / "hw6_student", tmp_path / "results.json")
     assert report.ok, report.errors
-    assert failed_numbers(data) == {"1.3", "1.4", "3.3", "3.4", "4.3", "4.4", "4.5", "4.6",
-                                    "5.2", "5.4", "5.5", "7.3", "8.1", "8.2"}
-    messages = {t["number"]: t.get("output", "") for t in data["tests"]}
-    assert messages["8.2"].startswith("predictions/cifar10.csv was not found in your submission")
+    assert failed_numbers(data) == OPTIONAL | {"4.3", "4.4", "4.5", "4.6", "5.2", "5.4", "5.5"}
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) - 18
 
 
 def test_example_submission_ships_the_template_s_provided_files_unchanged():
     """The example is a student's copy: only files with solution regions may differ from the template."""
     example = ROOT / "examples" / "hw6_student"
     for path in HW6.template_dir.rglob("*.py"):
-        text = path.read_text()
-        if "NotImplementedError" not in text:
-            assert (example / path.relative_to(HW6.template_dir)).read_text() == text, path.name
+        relative = path.relative_to(HW6.template_dir)
+        if "BEGIN SOLUTION" not in (HW6.reference_dir / relative).read_text():
+            assert (example / relative).read_text() == path.read_text(), relative
 
 
 # -- 8.x Kaggle: predictions CSVs graded against the hidden test labels ---------------------------------------
-def test_reference_predictions_are_graded_and_fill_the_leaderboard(reference_results):
-    data, _ = reference_results
+@pytest.fixture(scope="module")
+def kaggle_results(tmp_path_factory):
+    return grade(KAGGLE_ON, HW6.reference_dir, tmp_path_factory.mktemp("kaggle") / "results.json")
+
+
+def test_reference_predictions_are_graded_and_fill_the_leaderboard(kaggle_results, reference_results):
+    assert "leaderboard" not in reference_results[0]  # Kaggle off (the default): no 8.x, no leaderboard
+    data, report = kaggle_results
+    assert report.ok, report.errors
     kaggle = {t["number"]: t for t in data["tests"] if t["number"].startswith("8.")}
     assert {n: (t["score"], t["max_score"]) for n, t in kaggle.items()} == {"8.1": (3, 3), "8.2": (3, 3)}
     columns = {entry["name"] for entry in data["leaderboard"]}
@@ -221,7 +266,7 @@ def test_kaggle_partial_credit_and_format_errors(tmp_path):
     header, *rows = path.read_text().splitlines()
     path.write_text("\n".join([header, *(row + ".0" for row in rows)]) + "\n")
 
-    data, report = grade("hw6", submission, tmp_path / "results.json")
+    data, report = grade(KAGGLE_ON, submission, tmp_path / "results.json")
     assert report.ok, report.errors
     tests = {t["number"]: t for t in data["tests"]}
     assert (tests["8.2"]["score"], tests["8.2"]["max_score"]) == (1.5, 3)  # partial credit, no exception

@@ -202,6 +202,40 @@ def test_grading_the_same_file_names_in_another_assignment(toy, tmp_path: Path) 
 
 # -- pieces -----------------------------------------------------------------------------------------
 
+def test_optional_parts_are_reported_worth_nothing_and_parts_off_are_left_out(toy, tmp_path: Path) -> None:
+    """[parts] in assignment.toml: "optional" keeps a test (failed or passed) at 0 points, "off" drops it."""
+    graded, _ = run(toy, toy.reference_dir, tmp_path / "graded.json")
+    optional, report = run(dataclasses.replace(toy, parts={"extras": "optional"}), toy.reference_dir,
+                           tmp_path / "optional.json")
+    assert report.ok, report.errors
+    tests = by_number(optional)
+    assert tests["1.10"]["name"] == "1.10 Tenth (optional)" and tests["1.10"]["max_score"] == 0
+    assert tests["1.10"]["status"] == "passed" and "not counted in your score" in tests["1.10"]["output"]
+    assert tests["2.1"]["max_score"] == tests["2.1"]["score"] == 0  # partial credit capped at no points
+    assert optional["score"] == graded["score"] - by_number(graded)["1.10"]["score"] - by_number(graded)["2.1"]["score"]
+    wrong = submission(tmp_path / "wrong", add="def add(a, b):\n    return a - b\n")
+    failing, _ = run(dataclasses.replace(toy, parts={"extras": "optional"}), wrong, tmp_path / "failing.json")
+    ten = by_number(failing)["1.10"]
+    assert (ten["status"], ten["score"], ten["max_score"]) == ("failed", 0, 0)
+    assert ten["output"].startswith("Optional part: it is not counted in your score.")
+    off, report = run(dataclasses.replace(toy, parts={"extras": "off"}), toy.reference_dir, tmp_path / "off.json")
+    assert report.ok and set(by_number(off)) == set(by_number(graded)) - {"1.10", "2.1"}
+    assert [t.number for t in collect(dataclasses.replace(toy, parts={"extras": "off"}))].count("1.10") == 0
+
+
+def test_a_parts_entry_no_test_uses_is_an_assignment_error(toy, tmp_path: Path) -> None:
+    _, report = run(dataclasses.replace(toy, parts={"extra": "off"}), toy.reference_dir, tmp_path / "results.json")
+    assert any("[parts] in assignment.toml names extra" in e for e in report.errors)
+
+
+def test_parts_states_are_checked_when_the_assignment_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "tests" / "grading" / "x"
+    folder.mkdir(parents=True)
+    (folder / "assignment.toml").write_text('title = "x"\n[parts]\nbonus = "maybe"\n')
+    with pytest.raises(AssignmentError, match="bonus = 'maybe': choose one of graded, optional, off"):
+        assignments.load("x", tmp_path)
+
+
 def test_number_key_sorts_like_people_do() -> None:
     numbers = ["2.1", "1.10", None, "1.9", "10.1", "1.2.3", "1.2", "3"]
     assert sorted(numbers, key=number_key) == ["1.2", "1.2.3", "1.9", "1.10", "2.1", "3", "10.1", None]

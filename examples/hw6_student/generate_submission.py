@@ -1,19 +1,16 @@
-"""Collect the functions you implemented into a Markdown or LaTeX file for your write-up.
+"""Collect the code you implemented into a Markdown or LaTeX file for your write-up.
 
-Each module (activations, layers, losses, models, einsum_tasks) becomes a section whose
-level is set by --heading_level (1: section, 2: subsection, 3: subsubsection); each
-function in `student_implementations` is one code block, headed by its name one level
-lower. Markdown output compiles on its own (or paste it into a notebook cell); LaTeX
-output is meant for \\input{...} inside your own document and uses the verbatim
-environment, so it needs no package.
+Each heading of `student_implementations` becomes a section whose level is set by --heading_level
+(1: section, 2: subsection, 3: subsubsection); each class or function listed under it is one code
+block, headed by its dotted name one level lower. LaTeX output is meant for \\input{...} inside your
+own document and uses the verbatim environment, so it needs no package.
 
 Examples:
-    python generate_submission.py --format markdown --heading_level 3 \\
-        --output submission.md
+    python generate_submission.py -f markdown --heading_level 3 -o submission.md
     python generate_submission.py --format latex --heading_level 2 --output submission.tex
 
-To include a function you changed that is not listed, add its dotted name
-(module.Class.method or module.function) to `student_implementations` below.
+To include code you changed that is not listed, add its dotted name (module.Class,
+module.Class.method or module.function) under a heading of `student_implementations`.
 """
 
 import argparse
@@ -24,40 +21,32 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent / "neural_networks"
 
-student_implementations = [
-    "activations.ReLU.forward",
-    "activations.ReLU.backward",
-    "activations.Sigmoid.forward",
-    "activations.Sigmoid.backward",
-    "activations.SoftMax.forward",
-    "activations.SoftMax.backward",
-    "layers.FullyConnected._init_parameters",
-    "layers.FullyConnected.forward",
-    "layers.FullyConnected.backward",
-    "layers.Conv2D._init_parameters",
-    "layers.Conv2D.forward",
-    "layers.Conv2D.backward",
-    "layers.Pool2D.forward",
-    "layers.Pool2D.backward",
-    "losses.CrossEntropy.forward",
-    "losses.CrossEntropy.backward",
-    "losses.L2.forward",
-    "losses.L2.backward",
-    "models.NeuralNetwork.forward",
-    "models.NeuralNetwork.backward",
-    "models.NeuralNetwork.predict",
-    "einsum_tasks.einsum_trace",
-    "einsum_tasks.einsum_matvec",
-    "einsum_tasks.einsum_outer",
-]
-
-SECTION_TITLES = {
-    "activations": "Activations",
-    "layers": "Layers",
-    "losses": "Losses",
-    "models": "Models",
-    "einsum_tasks": "Einsum Tasks",
+student_implementations = {
+    "Activation Function Implementations:": [
+        "activations.Linear",
+        "activations.Sigmoid",
+        "activations.ReLU",
+        "activations.SoftMax",
+    ],
+    "Layer Implementations:": [
+        "layers.FullyConnected",
+        "layers.Pool2D",
+        "layers.Conv2D.__init__",
+        "layers.Conv2D._init_parameters",
+        "layers.Conv2D.forward",
+        "layers.Conv2D.backward",
+    ],
+    "Loss Function Implementations:": [
+        "losses.CrossEntropy",
+        "losses.L2",
+    ],
+    "Model Implementations:": [
+        "models.NeuralNetwork.forward",
+        "models.NeuralNetwork.backward",
+        "models.NeuralNetwork.predict",
+    ],
 }
+
 LATEX_HEADINGS = ["section", "subsection", "subsubsection", "paragraph"]
 
 
@@ -85,39 +74,39 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def collect(names: list[str]) -> dict[str, dict[str, str]]:
-    """Group the sources of `names` by module, in order; warn about missing ones."""
+def collect(implementations: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """The sources of the listed names under their headings, in order; warn about missing ones."""
     sections: dict[str, dict[str, str]] = {}
-    for dotted_name in names:
-        source = extract_source(dotted_name)
-        if source is None:
-            print(f"warning: {dotted_name} not found; skipped", file=sys.stderr)
-            continue
-        module, qualified_name = dotted_name.split(".", 1)
-        sections.setdefault(module, {})[qualified_name] = source
+    for heading, names in implementations.items():
+        for dotted_name in names:
+            source = extract_source(dotted_name)
+            if source is None:
+                print(f"warning: {dotted_name} not found; skipped", file=sys.stderr)
+                continue
+            sections.setdefault(heading, {})[dotted_name] = source
     return sections
 
 
 def to_markdown(sections: dict[str, dict[str, str]], heading_level: int) -> str:
     parts = []
-    for module, functions in sections.items():
-        parts.append(f"{'#' * heading_level} {SECTION_TITLES.get(module, module)}\n")
+    for heading, functions in sections.items():
+        parts.append(f"{'#' * heading_level} {heading}\n")
         for name, source in functions.items():
-            parts.append(f"{'#' * (heading_level + 1)} `{module}.{name}`\n")
+            parts.append(f"{'#' * (heading_level + 1)} `{name}`\n")
             parts.append(f"```python\n{source}\n```\n")
     return "\n".join(parts)
 
 
 def to_latex(sections: dict[str, dict[str, str]], heading_level: int) -> str:
-    def heading(level: int, text: str) -> str:
+    def heading_line(level: int, text: str) -> str:
         return f"\\{LATEX_HEADINGS[level - 1]}{{{text}}}\n"
 
     parts = []
-    for module, functions in sections.items():
-        parts.append(heading(heading_level, SECTION_TITLES.get(module, module)))
+    for heading, functions in sections.items():
+        parts.append(heading_line(heading_level, heading))
         for name, source in functions.items():
-            escaped = f"{module}.{name}".replace("_", "\\_")
-            parts.append(heading(heading_level + 1, f"\\texttt{{{escaped}}}"))
+            escaped = name.replace("_", "\\_")
+            parts.append(heading_line(heading_level + 1, f"\\texttt{{{escaped}}}"))
             parts.append(f"\\begin{{verbatim}}\n{source}\n\\end{{verbatim}}\n")
     return "\n".join(parts)
 
@@ -137,7 +126,7 @@ def main(*, format: str = "markdown", heading_level: int = 1, output: str | None
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--format", choices=["markdown", "latex"], default="markdown", help="output format (default: markdown)"
+        "-f", "--format", choices=["markdown", "latex"], default="markdown", help="output format (default: markdown)"
     )
     parser.add_argument(
         "--heading_level",
@@ -146,7 +135,7 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help="per-module headings: 1 section, 2 subsection, 3 subsubsection (default 1)",
     )
-    parser.add_argument("--output", metavar="FILE", default=None, help="file to write (default: standard output)")
+    parser.add_argument("-o", "--output", metavar="FILE", default=None, help="file to write (default: standard output)")
     return parser.parse_args()
 
 

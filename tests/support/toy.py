@@ -49,11 +49,13 @@ TESTS = {
     # Test functions are defined out of number order on purpose: results follow the numbers.
     "grade_basics.py": '''\
         from autograder.checks import assert_close
-        from autograder.decorators import hide_errors, leaderboard, number, partial_credit, tags, visibility, weight
+        from autograder.decorators import (hide_errors, leaderboard, number, part, partial_credit, tags,
+                                           visibility, weight)
 
 
         @weight(1)
         @number("1.10")
+        @part("extras")
         def test_ten(submission):
             """Tenth"""
             assert submission.module("calc").add(5, 5) == 10
@@ -95,6 +97,7 @@ TESTS = {
 
         @partial_credit(4)
         @number("2.1")
+        @part("extras")
         def test_partial(submission, set_score=None):
             """Partial credit"""
             value = submission.module("calc").partial()

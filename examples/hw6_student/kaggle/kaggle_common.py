@@ -72,7 +72,27 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train: tuple[torch.T
         verbose: bool = True) -> list[dict[str, float]]:
     """Minibatch training with cross-entropy; returns one record per epoch (losses and accuracies on the
     training and validation sets) for the training curves."""
-    raise NotImplementedError("YOUR CODE HERE")
+    x, y = train
+    order_rng = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        loss_sum, correct = 0.0, 0
+        for batch in torch.randperm(len(x), generator=order_rng).split(batch_size):
+            logits = model(x[batch])
+            loss = nn.functional.cross_entropy(logits, y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * len(batch)
+            correct += (logits.argmax(dim=1) == y[batch]).sum().item()
+        val_loss, val_accuracy = evaluate(model, *val)
+        history.append({"epoch": epoch, "train_loss": loss_sum / len(x), "train_accuracy": correct / len(x),
+                        "val_loss": val_loss, "val_accuracy": val_accuracy})
+        if verbose:
+            print("epoch {epoch:3d}  train loss {train_loss:.4f}  accuracy {train_accuracy:.4f}  "
+                  "validation loss {val_loss:.4f}  accuracy {val_accuracy:.4f}".format(**history[-1]), flush=True)
+    return history
 
 
 @torch.no_grad()

@@ -8,6 +8,9 @@ import numpy as np
 class Activation(ABC):
     """Interface of an activation: `forward(Z) -> Y` and `backward(Z, dY) -> dZ`."""
 
+    def __init__(self) -> None:
+        super().__init__()
+
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         return self.forward(Z)
 
@@ -125,7 +128,8 @@ class SoftMax(Activation):
         return E / np.sum(E, axis=-1, keepdims=True)
 
     def backward(self, Z: np.ndarray, dY: np.ndarray) -> np.ndarray:
-        """Backward pass for softmax, vectorized over the batch.
+        """Backward pass for softmax. We recommend vectorizing it over the batch; for this
+        method only, a loop over the examples of the batch is allowed.
 
         The Jacobian of one row is d sigma_i / d z_j = sigma_i (delta_ij - sigma_j).
 
@@ -159,8 +163,7 @@ _ACTIVATIONS = {"linear": Linear, "sigmoid": Sigmoid, "tanh": TanH, "arctan": Ar
 
 
 def initialize_activation(name: str) -> Activation:
-    """Factory: build the activation called `name` (None means "linear")."""
-    key = "linear" if name is None else name
-    if key not in _ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}")
-    return _ACTIVATIONS[key]()
+    """Factory: the activation called `name` (linear, sigmoid, tanh, arctan, relu, softmax)."""
+    if name not in _ACTIVATIONS:
+        raise NotImplementedError(f"{name} activation is not implemented")
+    return _ACTIVATIONS[name]()

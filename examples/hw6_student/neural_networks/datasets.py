@@ -1,105 +1,114 @@
-"""Data loading: Iris from scikit-learn, standardized, with one-hot labels, in minibatches."""
+"""Data sets in minibatches: `initialize_dataset(name, batch_size)` -> `Dataset` with `train`,
+`validate` and `test` splits (`Data`), labels one-hot, `out_dim` the number of classes.
 
-from collections.abc import Iterator
+Iris comes from scikit-learn (`sklearn.datasets.load_iris`), split 90 / 30 / 30 (stratified,
+fixed seed) and standardized with the training split's statistics.
+"""
 
 import numpy as np
 
-
-def one_hot(labels: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """Encode integer labels (n,) as a float64 one-hot matrix (n, n_classes)."""
-    labels = np.asarray(labels, dtype=int)
-    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
-    return np.eye(n_classes)[labels]
-
-
-def load_iris_data() -> tuple[np.ndarray, np.ndarray]:
-    """The 150 Iris flowers: features (150, 4) and labels (150,) in {0, 1, 2}."""
-    # Imported here so that the layers never need scikit-learn.
-    from sklearn.datasets import load_iris
-
-    iris = load_iris()
-    return iris.data.astype(float), iris.target.astype(int)
-
-
-_LOADERS = {"iris": load_iris_data}
+from neural_networks.utils.data_processing import integers_to_one_hot
 
 
 class Data:
-    """One split of a data set: inputs X (n, ...) and targets Y (n, k), in minibatches.
+    """One split: `data` (n, ...) and one-hot `labels` (n, out_dim), sampled in minibatches.
 
-    Iterating over it yields (X_batch, Y_batch) pairs covering the split once; with
-    `shuffle` the order is redrawn, from a seeded generator, on every pass.
+    `sample()` is stateful: each call returns the next minibatch (X, Y); after
+    `samples_per_epoch` calls a new pass starts, reshuffled when `shuffle` is true.
     """
 
-    def __init__(
-        self, X: np.ndarray, Y: np.ndarray, batch_size: int = 25, shuffle: bool = False, seed: int | None = None
-    ) -> None:
-        if len(X) != len(Y):
-            raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
-        self.X = np.asarray(X, dtype=float)
-        self.Y = np.asarray(Y, dtype=float)
+    def __init__(self, data, batch_size=50, labels=None, out_dim=None):
+        self.data = np.asarray(data, dtype=float)
+        self.labels = None if labels is None else np.asarray(labels, dtype=float)
         self.batch_size = batch_size
-        self.shuffle = shuffle
-        self._rng = np.random.default_rng(seed)
+        self.out_dim = out_dim
+        self.n_samples = self.data.shape[0]
+        self.samples_per_epoch = int(np.ceil(self.n_samples / batch_size))
+        self._order = np.arange(self.n_samples)
+        self._next = 0
 
-    @property
-    def n_samples(self) -> int:
-        return len(self.X)
+    def sample(self, shuffle=True):
+        """The next minibatch (X, Y) (Y is None for an unlabelled split)."""
+        if self._next == 0 and shuffle:
+            self._order = np.random.permutation(self.n_samples)
+        elif self._next == 0:
+            self._order = np.arange(self.n_samples)
+        index = self._order[self._next * self.batch_size : (self._next + 1) * self.batch_size]
+        self._next = (self._next + 1) % self.samples_per_epoch
+        return self.data[index], None if self.labels is None else self.labels[index]
 
-    @property
-    def samples_per_epoch(self) -> int:
-        """Number of minibatches in one pass over the split."""
-        return -(-self.n_samples // self.batch_size)
-
-    def __len__(self) -> int:
-        return self.samples_per_epoch
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        order = self._rng.permutation(self.n_samples) if self.shuffle else np.arange(self.n_samples)
-        for start in range(0, self.n_samples, self.batch_size):
-            index = order[start : start + self.batch_size]
-            yield self.X[index], self.Y[index]
+    def reset(self):
+        """Start the next `sample()` at a new pass."""
+        self._next = 0
 
 
 class Dataset:
-    """Train / validate / test splits of a named data set ("iris").
-
-    The split is stratified and fixed by `seed` (by default 60% / 20% / 20%, that is
-    90 / 30 / 30 Iris flowers). Features are standardized with the training split's mean
-    and standard deviation; labels are one-hot. `in_dim` and `out_dim` give the numbers
-    of features and classes.
-    """
+    """The training, validation and test splits of a data set."""
 
     def __init__(
-        self, name: str = "iris", batch_size: int = 25, val_frac: float = 0.2, test_frac: float = 0.2, seed: int = 0
-    ) -> None:
-        from sklearn.model_selection import train_test_split
+        self,
+        training_set,
+        training_labels,
+        batch_size,
+        validation_set=None,
+        validation_labels=None,
+        test_set=None,
+        test_labels=None,
+    ):
+        training_labels = np.asarray(training_labels)
+        if training_labels.ndim == 1 or training_labels.shape[-1] == 1:  # integer labels
+            n_classes = int(np.max(training_labels)) + 1
 
-        if name not in _LOADERS:
-            raise ValueError(f"unknown data set {name!r}; choose one of {sorted(_LOADERS)}")
-        X, labels = _LOADERS[name]()
-        X_rest, X_test, y_rest, y_test = train_test_split(
-            X, labels, test_size=test_frac, stratify=labels, random_state=seed
+            def encode(labels):
+                return None if labels is None else integers_to_one_hot(labels, max_val=n_classes - 1)
+
+        else:
+
+            def encode(labels):
+                return None if labels is None else np.asarray(labels, dtype=float)
+
+        self.batch_size = batch_size
+        self.train = Data(training_set, batch_size, encode(training_labels))
+        self.out_dim = self.train.labels.shape[1]
+        self.train.out_dim = self.out_dim
+        self.validate = None
+        self.test = None
+        if validation_set is not None:
+            self.validate = Data(validation_set, batch_size, encode(validation_labels), self.out_dim)
+        if test_set is not None:
+            self.test = Data(test_set, batch_size, encode(test_labels), self.out_dim)
+
+
+def load_iris(seed=0):
+    """Iris split 90 / 30 / 30 (stratified), standardized with the training split's statistics."""
+    from sklearn.datasets import load_iris as sklearn_iris
+
+    iris = sklearn_iris()
+    X, y = iris.data.astype(float), iris.target.astype(int)
+    rng = np.random.RandomState(seed)
+    parts = {"train": [], "validate": [], "test": []}
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        n = len(members)
+        parts["train"].append(members[: 3 * n // 5])
+        parts["validate"].append(members[3 * n // 5 : 4 * n // 5])
+        parts["test"].append(members[4 * n // 5 :])
+    index = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+    mean, std = X[index["train"]].mean(axis=0), X[index["train"]].std(axis=0)
+    return {name: ((X[i] - mean) / std, y[i]) for name, i in index.items()}
+
+
+def initialize_dataset(name, batch_size=50):
+    """Factory: the data set called `name` ("iris"), in minibatches of `batch_size`."""
+    if name == "iris":
+        splits = load_iris()
+        return Dataset(
+            training_set=splits["train"][0],
+            training_labels=splits["train"][1],
+            batch_size=batch_size,
+            validation_set=splits["validate"][0],
+            validation_labels=splits["validate"][1],
+            test_set=splits["test"][0],
+            test_labels=splits["test"][1],
         )
-        X_train, X_val, y_train, y_val = train_test_split(
-            X_rest, y_rest, test_size=val_frac / (1.0 - test_frac), stratify=y_rest, random_state=seed
-        )
-        self.mean = X_train.mean(axis=0)
-        self.std = X_train.std(axis=0)
-        n_classes = int(labels.max()) + 1
-
-        def split(X_part: np.ndarray, y_part: np.ndarray, shuffle: bool) -> Data:
-            X_std = (X_part - self.mean) / self.std
-            return Data(X_std, one_hot(y_part, n_classes), batch_size, shuffle=shuffle, seed=seed)
-
-        self.name = name
-        self.train = split(X_train, y_train, shuffle=True)
-        self.validate = split(X_val, y_val, shuffle=False)
-        self.test = split(X_test, y_test, shuffle=False)
-        self.in_dim = X.shape[1]
-        self.out_dim = n_classes
-
-
-def initialize_dataset(name: str = "iris", batch_size: int = 25, seed: int = 0) -> Dataset:
-    """Factory: the named data set, split, standardized, in `batch_size` minibatches."""
-    return Dataset(name=name, batch_size=batch_size, seed=seed)
+    raise NotImplementedError(f"{name} dataset is not implemented")

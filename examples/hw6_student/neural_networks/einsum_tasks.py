@@ -15,7 +15,7 @@ def einsum_matvec(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def einsum_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Outer product a b^T, shape (n, m), for a (n,) and b (m,), with np.einsum."""
-    return np.outer(a, b)  # TODO: redo with einsum
+    return np.einsum("i,j->ij", a, b)
 
 
 def main() -> None:

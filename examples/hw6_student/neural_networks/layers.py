@@ -2,168 +2,166 @@
 
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 
-from .activations import Activation, initialize_activation
-from .weights import initialize_weights
-
-Pad = int | tuple[int, int] | Literal["same", "valid"]
-
-
-def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    """Turn `k` into `(k, k)`; leave pairs unchanged."""
-    if isinstance(value, (int, np.integer)):
-        return (int(value), int(value))
-    rows, cols = value
-    return (int(rows), int(cols))
-
-
-def _resolve_pad(pad: Pad, kernel_shape: tuple[int, int]) -> tuple[int, int]:
-    """Padding (rows, cols) per side: "same" -> ((kh-1)//2, (kw-1)//2), "valid" -> 0."""
-    if isinstance(pad, str):
-        if pad == "same":
-            return ((kernel_shape[0] - 1) // 2, (kernel_shape[1] - 1) // 2)
-        if pad == "valid":
-            return (0, 0)
-        raise ValueError(f"pad must be 'same', 'valid' or a non-negative int, got {pad!r}")
-    rows, cols = _pair(pad)
-    if rows < 0 or cols < 0:
-        raise ValueError(f"pad must be non-negative, got {pad!r}")
-    return (rows, cols)
+from neural_networks.activations import initialize_activation
+from neural_networks.weights import initialize_weights
 
 
 class Layer(ABC):
-    """Interface of a layer.
+    """Interface of a layer: `forward(X)`, `backward(dLdY)`, and the dictionaries `parameters`,
+    `gradients` (same keys) and `cache` (what backward needs from forward)."""
 
-    Attributes
-    ----------
-    activation  the `Activation` applied by the layer (None for layers without one)
-    n_in        number of input units (input channels for images), set by the first
-                forward pass
-    n_out       number of output units (output channels for images)
-    parameters  OrderedDict of the learnable arrays ("W", "b", ...)
-    gradients   OrderedDict of dL/d(parameter), with the same keys as `parameters`
-    cache       OrderedDict of forward-pass intermediates needed by `backward`
-    """
-
-    def __init__(self) -> None:
-        self.activation: Activation | None = None
-        self.n_in: int | None = None
-        self.n_out: int | None = None
-        self.parameters: OrderedDict = OrderedDict()
-        self.gradients: OrderedDict = OrderedDict()
-        self.cache: OrderedDict = OrderedDict()
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.forward(X)
+    def __init__(self):
+        self.activation = None
+        self.n_in = None
+        self.n_out = None
+        self.parameters = {}
+        self.cache = {}
+        self.gradients = {}
+        super().__init__()
 
     @abstractmethod
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Compute the layer's output for a batch `X`, caching what `backward` needs."""
-
-    @abstractmethod
-    def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Given dL/d(output), fill `gradients` and return dL/d(input)."""
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """The layer's output for a batch."""
 
     def clear_gradients(self) -> None:
-        """Zero the gradients and empty the cache (done after every optimizer step)."""
-        self.cache = OrderedDict()
-        self.gradients = OrderedDict((k, np.zeros_like(v)) for k, v in self.gradients.items())
+        """Zero the gradients; keep the cache's keys, emptying their values."""
+        self.cache = OrderedDict((key, []) for key in self.cache)
+        self.gradients = OrderedDict((key, np.zeros_like(value)) for key, value in self.gradients.items())
+
+    def forward_with_param(self, param_name: str, X: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """A function of one parameter's value: it sets `parameters[param_name]` to its argument
+        and returns `forward(X)` (for gradient checks, with `X` fixed)."""
+
+        def with_value(param_val: np.ndarray) -> np.ndarray:
+            self.parameters[param_name] = param_val
+            return self.forward(X)
+
+        return with_value
+
+    def _get_parameters(self) -> list[np.ndarray]:
+        return list(self.parameters.values())
+
+    def _get_cache(self) -> list[np.ndarray]:
+        return list(self.cache.values())
+
+    def _get_gradients(self) -> list[np.ndarray]:
+        return list(self.gradients.values())
+
+
+def _resolve_pad(pad, kernel_shape) -> tuple[int, int]:
+    """Padding per side as a pair (rows, cols), as Conv2D and Pool2D resolve `pad`."""
+    if pad == "same":
+        return ((kernel_shape[0] - 1) // 2, (kernel_shape[1] - 1) // 2)
+    if pad == "valid":
+        return (0, 0)
+    if isinstance(pad, int):
+        return (pad, pad)
+    raise ValueError(f"Invalid Pad mode found in self.pad: {pad!r}")
 
 
 def initialize_layer(
     name: str,
-    activation: str | None = None,
-    weight_init: str | None = None,
-    n_out: int | None = None,
-    kernel_shape: tuple[int, int] | None = None,
-    stride: int | None = None,
-    pad: Pad | None = None,
-    mode: str | None = None,
-    keep_dim: str | int = "first",
+    activation: str = None,
+    weight_init: str = None,
+    n_out: int = None,
+    kernel_shape: tuple[int, int] = None,
+    stride: int = None,
+    pad: int = None,
+    mode: str = None,
+    keep_dim: str = "first",
 ) -> Layer:
-    """Factory: build a layer from keyword arguments (one entry of `layer_args`).
-
-    `name` is "fully_connected", "conv2d", "pool2d" or "flatten". Arguments left as None
-    take the layer's defaults (stride 1, conv pad "same", pool pad 0, mode "max").
-    """
-    stride = 1 if stride is None else stride
+    """Factory function for layers. Arguments are passed on as given (None too): the entries of
+    `layer_args` must set what the layer needs (weight_init; stride, pad and mode for images)."""
     if name == "fully_connected":
         return FullyConnected(n_out=n_out, activation=activation, weight_init=weight_init)
-    if name == "conv2d":
+    elif name == "conv2d":
         return Conv2D(
             n_out=n_out,
-            kernel_shape=kernel_shape,
             activation=activation,
+            kernel_shape=kernel_shape,
             stride=stride,
-            pad="same" if pad is None else pad,
+            pad=pad,
             weight_init=weight_init,
         )
-    if name == "pool2d":
-        return Pool2D(kernel_shape=kernel_shape, mode=mode or "max", stride=stride, pad=0 if pad is None else pad)
-    if name == "flatten":
+    elif name == "pool2d":
+        return Pool2D(kernel_shape=kernel_shape, mode=mode, stride=stride, pad=pad)
+    elif name == "flatten":
         return Flatten(keep_dim=keep_dim)
-    raise ValueError(f"unknown layer {name!r}; choose fully_connected, conv2d, pool2d or flatten")
+    else:
+        raise NotImplementedError(f"Layer type {name} is not implemented")
 
 
 class FullyConnected(Layer):
-    """Y = activation(X W + b) for X of shape (batch_size, n_in)."""
+    """A fully-connected layer multiplies its input by a weight matrix, adds
+    a bias, and then applies an activation function.
+    """
 
-    def __init__(self, n_out: int, activation: str | None, weight_init: str | None = "xavier_uniform") -> None:
+    def __init__(self, n_out: int, activation: str, weight_init="xavier_uniform") -> None:
         super().__init__()
+        self.n_in = None
         self.n_out = n_out
         self.activation = initialize_activation(activation)
+
+        # instantiate the weight initializer
         self.init_weights = initialize_weights(weight_init, activation=activation)
 
     def _init_parameters(self, X_shape: tuple[int, int]) -> None:
-        """Initialize the parameters from the input shape (batch_size, n_in).
-
-        Sets `parameters` to an OrderedDict with W of shape (n_in, n_out) drawn with
-        `self.init_weights` and b of zeros of shape (1, n_out); `gradients` to zeros
-        with the same keys and shapes; and `cache` to an empty OrderedDict.
-        """
+        """Initialize all layer parameters (weights, biases): W of shape (n_in, n_out) drawn with
+        `self.init_weights`, b zeros of shape (1, n_out), in an OrderedDict `parameters`; the
+        `gradients` zeros with the same keys and shapes; an empty `cache` for backprop."""
         self.n_in = X_shape[1]
+
         W = self.init_weights((self.n_in, self.n_out))
         b = np.zeros((1, self.n_out))
-        self.parameters = OrderedDict([("W", W), ("b", b)])
-        self.gradients = OrderedDict([("W", np.zeros_like(W)), ("b", np.zeros_like(b))])
-        self.cache = OrderedDict()
+
+        self.parameters = OrderedDict({"W": W, "b": b})
+        self.cache = OrderedDict()  # cache for backprop
+        # parameter gradients initialized to zero; MUST HAVE THE SAME KEYS AS `self.parameters`
+        self.gradients = OrderedDict({"W": np.zeros_like(W), "b": np.zeros_like(b)})
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass: multiply by the weights, add the bias, apply the activation.
-
-        Stores the input X and the pre-activation Z in `cache` for the backward pass.
+        """Forward pass: multiply by a weight matrix, add a bias, apply activation.
+        Also, store all necessary intermediate results in the `cache` dictionary
+        to be able to compute the backward pass.
 
         Parameters
         ----------
-        X  input matrix of shape (batch_size, n_in)
+        X  input matrix of shape (batch_size, input_dim)
 
         Returns
         -------
-        output matrix of shape (batch_size, n_out)
+        a matrix of shape (batch_size, output_dim)
         """
+        # initialize layer parameters if they have not been initialized
         if self.n_in is None:
             self._init_parameters(X.shape)
+
         Z = X @ self.parameters["W"] + self.parameters["b"]
         self.cache["X"] = X
         self.cache["Z"] = Z
         return self.activation(Z)
 
     def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Backward pass: compute the gradients of the loss with respect to
-            1. the weights W (store in `gradients["W"]`, summed over the batch),
-            2. the bias b (store in `gradients["b"]`, shape (1, n_out)),
-            3. the input X (return it).
+        """Backward pass for fully connected layer.
+        Compute the gradients of the loss with respect to:
+            1. the weights of this layer (mutate the `gradients` dictionary)
+            2. the bias of this layer (mutate the `gradients` dictionary)
+            3. the input of this layer (return this)
 
         Parameters
         ----------
-        dLdY  gradient of the loss with respect to the output, shape (batch_size, n_out)
+        dLdY  derivative of the loss with respect to the output of this layer
+              shape (batch_size, output_dim)
 
         Returns
         -------
-        gradient of the loss with respect to the input, shape (batch_size, n_in)
+        derivative of the loss with respect to the input of this layer
+        shape (batch_size, input_dim)
         """
         X, Z = self.cache["X"], self.cache["Z"]
         dZ = self.activation.backward(Z, dLdY)
@@ -173,187 +171,194 @@ class FullyConnected(Layer):
 
 
 class Conv2D(Layer):
-    """2-D cross-correlation (no kernel flip) of NHWC inputs, plus bias and activation.
-
-    Weights W have shape (kernel_rows, kernel_cols, n_in, n_out), the bias b (1, n_out).
-    `pad` is "same" ((kh-1)//2, (kw-1)//2 zeros on each side), "valid" (none) or an
-    int; the output has (in_rows + 2 * pad_rows - kernel_rows) // stride + 1 rows, and
-    likewise for columns.
-    """
+    """Convolutional layer for inputs with 2 spatial dimensions."""
 
     def __init__(
         self,
         n_out: int,
-        kernel_shape: int | tuple[int, int],
-        activation: str | None,
+        kernel_shape: tuple[int, int],
+        activation: str,
         stride: int = 1,
-        pad: Pad = "same",
-        weight_init: str | None = "xavier_uniform",
+        pad: str = "same",
+        weight_init: str = "xavier_uniform",
     ) -> None:
         super().__init__()
+        self.n_in = None
         self.n_out = n_out
-        self.kernel_shape = _pair(kernel_shape)
-        self.stride = int(stride)
-        self.pad = _resolve_pad(pad, self.kernel_shape)
+        self.kernel_shape = kernel_shape
+        self.stride = stride
+        self.pad = pad
+
         self.activation = initialize_activation(activation)
         self.init_weights = initialize_weights(weight_init, activation=activation)
 
     def _init_parameters(self, X_shape: tuple[int, int, int, int]) -> None:
-        """Initialize the parameters from the input shape (batch_size, rows, cols, n_in).
-
-        Sets `parameters` to an OrderedDict with W of shape
-        (kernel_rows, kernel_cols, n_in, n_out) drawn with `self.init_weights` and b of
-        zeros of shape (1, n_out); `gradients` to zeros with the same keys and shapes;
-        and `cache` to an empty OrderedDict.
-        """
+        """Initialize the parameters from the input's shape and resolve `self.pad` to a pair
+        (rows, cols): "same" -> ((kernel_rows - 1) // 2, (kernel_cols - 1) // 2), "valid" -> (0, 0),
+        an int p -> (p, p). Until the first forward pass `self.pad` is what the constructor got."""
         self.n_in = X_shape[3]
-        W = self.init_weights(self.kernel_shape + (self.n_in, self.n_out))
+        W_shape = self.kernel_shape + (self.n_in, self.n_out)
+        W = self.init_weights(W_shape)
         b = np.zeros((1, self.n_out))
         self.parameters = OrderedDict([("W", W), ("b", b)])
+        self.cache = OrderedDict([("Z", []), ("X", [])])
         self.gradients = OrderedDict([("W", np.zeros_like(W)), ("b", np.zeros_like(b))])
-        self.cache = OrderedDict()
+        self.pad = _resolve_pad(self.pad, W_shape[:2])
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass: cross-correlate the zero-padded input with each filter (with
-        `self.stride`), add the bias, apply the activation. Cache what backward needs.
+        """Forward pass for convolutional layer. This layer convolves the input
+        `X` with a filter of weights, adds a bias term, and applies an activation
+        function to compute the output. This layer also supports padding and
+        integer strides. Intermediates necessary for the backward pass are stored
+        in the cache.
 
         Parameters
         ----------
-        X  input of shape (batch_size, in_rows, in_cols, n_in)
+        X  input with shape (batch_size, in_rows, in_cols, in_channels)
 
         Returns
         -------
-        feature maps of shape (batch_size, out_rows, out_cols, n_out)
+        output feature maps with shape (batch_size, out_rows, out_cols, out_channels)
         """
         if self.n_in is None:
             self._init_parameters(X.shape)
-        W, b = self.parameters["W"], self.parameters["b"]
-        (kh, kw), (ph, pw), s = self.kernel_shape, self.pad, self.stride
+
+        W = self.parameters["W"]
+        b = self.parameters["b"]
+
+        kernel_height, kernel_width, in_channels, out_channels = W.shape
+        n_examples, in_rows, in_cols, in_channels = X.shape
+        kernel_shape = (kernel_height, kernel_width)
+
+        (ph, pw), s = self.pad, self.stride
         X_pad = np.pad(X, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
-        out_rows = (X_pad.shape[1] - kh) // s + 1
-        out_cols = (X_pad.shape[2] - kw) // s + 1
+        out_rows = (in_rows + 2 * ph - kernel_shape[0]) // s + 1
+        out_cols = (in_cols + 2 * pw - kernel_shape[1]) // s + 1
         # One matrix product per kernel position, each over the whole batch.
-        Z = np.zeros((X.shape[0], out_rows, out_cols, self.n_out))
-        for i in range(kh):
-            for j in range(kw):
+        Z = np.zeros((n_examples, out_rows, out_cols, out_channels))
+        for i in range(kernel_height):
+            for j in range(kernel_width):
                 rows = slice(i, i + s * (out_rows - 1) + 1, s)
                 cols = slice(j, j + s * (out_cols - 1) + 1, s)
                 Z += X_pad[:, rows, cols] @ W[i, j]
-        Z += b
-        self.cache["X"] = X
+        Z += b.reshape(-1)
         self.cache["Z"] = Z
+        self.cache["X"] = X
         return self.activation(Z)
 
     def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Backward pass: compute dL/dW and dL/db (store them in `gradients`, summed
-        over the batch) and return dL/dX.
+        """Backward pass for conv layer. Computes the gradients of the output
+        with respect to the input feature maps as well as the filter weights and
+        biases.
 
         Parameters
         ----------
-        dLdY  gradient of the loss with respect to the output,
-              shape (batch_size, out_rows, out_cols, n_out)
+        dLdY  derivative of loss with respect to output of this layer
+              shape (batch_size, out_rows, out_cols, out_channels)
 
         Returns
         -------
-        gradient of the loss with respect to the input,
-        shape (batch_size, in_rows, in_cols, n_in)
+        derivative of the loss with respect to the input of this layer
+        shape (batch_size, in_rows, in_cols, in_channels)
         """
         raise NotImplementedError("YOUR CODE HERE")
 
 
 class Pool2D(Layer):
-    """Max or average pooling over each channel of NHWC inputs; no parameters.
-
-    `pad` is as in Conv2D. Max pooling pads with -inf (padding never wins a window);
-    average pooling pads with zeros and always divides by kernel_rows * kernel_cols.
-    """
+    """Pooling layer, implements max and average pooling."""
 
     def __init__(
         self,
-        kernel_shape: int | tuple[int, int],
-        mode: Literal["max", "average"] = "max",
+        kernel_shape: tuple[int, int],
+        mode: str = "max",
         stride: int = 1,
-        pad: Pad = 0,
+        pad: int | Literal["same"] | Literal["valid"] = 0,
     ) -> None:
-        super().__init__()
-        if mode not in ("max", "average"):
-            raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
-        self.kernel_shape = _pair(kernel_shape)
+        # (Layer.__init__ is not called: a pooling layer has no activation, n_in or n_out.)
+        if isinstance(kernel_shape, int):
+            kernel_shape = (kernel_shape, kernel_shape)
+        self.kernel_shape = kernel_shape
+        self.stride = stride
+        self.pad = _resolve_pad(pad, kernel_shape)
         self.mode = mode
-        self.stride = int(stride)
-        self.pad = _resolve_pad(pad, self.kernel_shape)
-        if mode == "max" and (self.pad[0] >= self.kernel_shape[0] or self.pad[1] >= self.kernel_shape[1]):
-            raise ValueError("max pooling pad must be smaller than the kernel")
+        if mode == "max":
+            self.pool_fn, self.arg_pool_fn = np.max, np.argmax
+        elif mode == "average":
+            self.pool_fn = np.mean
+        self.cache = {key: [] for key in ("out_rows", "out_cols", "X_pad", "p", "pool_shape")}
+        self.parameters = {}
+        self.gradients = {}
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass: aggregate each kernel_shape window of each channel with the max
-        or the mean, moving the window by `self.stride`. Cache what backward needs.
+        """Forward pass: use the pooling function to aggregate local information
+        in the input. This layer typically reduces the spatial dimensionality of
+        the input while keeping the number of feature maps the same.
+
+        As with all other layers, please make sure to cache the appropriate
+        information for the backward pass.
 
         Parameters
         ----------
-        X  input of shape (batch_size, in_rows, in_cols, channels)
+        X  input array of shape (batch_size, in_rows, in_cols, channels)
 
         Returns
         -------
         pooled array of shape (batch_size, out_rows, out_cols, channels)
         """
         (kh, kw), (ph, pw), s = self.kernel_shape, self.pad, self.stride
-        fill = -np.inf if self.mode == "max" else 0.0
-        X_pad = np.pad(X.astype(float), ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
+        X_pad = np.pad(X, ((0, 0), (ph, ph), (pw, pw), (0, 0)))  # zeros, as for Conv2D
         out_rows = (X_pad.shape[1] - kh) // s + 1
         out_cols = (X_pad.shape[2] - kw) // s + 1
         # Each kernel position gives one element of every window at once.
-        out = np.full((X.shape[0], out_rows, out_cols, X.shape[3]), fill)
-        for i in range(kh):
-            for j in range(kw):
-                rows = slice(i, i + s * (out_rows - 1) + 1, s)
-                cols = slice(j, j + s * (out_cols - 1) + 1, s)
-                window = X_pad[:, rows, cols]
-                if self.mode == "max":
-                    out = np.maximum(out, window)
-                else:
-                    out += window / (kh * kw)
-        self.cache["X_pad"] = X_pad
-        self.cache["out"] = out
-        return out
+        windows = [
+            X_pad[:, i : i + s * (out_rows - 1) + 1 : s, j : j + s * (out_cols - 1) + 1 : s]
+            for i in range(kh)
+            for j in range(kw)
+        ]
+        X_pool = np.max(windows, axis=0) if self.mode == "max" else np.sum(windows, axis=0) / (kh * kw)
+        self.cache["out_rows"], self.cache["out_cols"] = out_rows, out_cols
+        self.cache["X_pad"], self.cache["p"] = X_pad, (ph, pw)
+        self.cache["pool_shape"] = X_pool.shape
+        self.cache["X_pool"] = X_pool
+        return X_pool
 
     def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Backward pass: max pooling routes each window's gradient to the position(s)
-        holding the window's maximum; average pooling spreads it evenly over the window.
-        Gradients from overlapping windows add up.
+        """Backward pass for pooling layer.
 
         Parameters
         ----------
-        dLdY  gradient of the loss with respect to the output,
+        dLdY  gradient of loss with respect to the output of this layer
               shape (batch_size, out_rows, out_cols, channels)
 
         Returns
         -------
-        gradient of the loss with respect to the input,
+        gradient of loss with respect to the input of this layer
         shape (batch_size, in_rows, in_cols, channels)
         """
         raise NotImplementedError("YOUR CODE HERE")
 
 
 class Flatten(Layer):
-    """Reshape (batch_size, ...) to (batch_size, prod(...)) ("first"), keep the last
-    axis ("last"), or flatten everything into one row (-1)."""
+    """Reshape (batch, ...) to (batch, features) (keep_dim "first"), to (..., last axis)
+    ("last"), or to a single row (-1)."""
 
-    def __init__(self, keep_dim: str | int = "first") -> None:
+    def __init__(self, keep_dim: str = "first") -> None:
         super().__init__()
-        if keep_dim not in ("first", "last", -1):
-            raise ValueError(f"keep_dim must be 'first', 'last' or -1, got {keep_dim!r}")
         self.keep_dim = keep_dim
+        self._init_params()
 
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Flatten `X`, remembering its shape for the backward pass."""
-        self.cache["in_shape"] = X.shape
+    def _init_params(self):
+        self.X = []
+        self.parameters, self.gradients = {}, {}
+        self.cache = {"in_dims": []}
+
+    def forward(self, X: np.ndarray, retain_derived: bool = True) -> np.ndarray:
+        self.cache["in_dims"] = X.shape
         if self.keep_dim == "first":
             return X.reshape(X.shape[0], -1)
-        if self.keep_dim == "last":
-            return X.reshape(-1, X.shape[-1])
-        return X.reshape(1, -1)
+        if self.keep_dim == -1:
+            return X.reshape(1, -1)
+        return X.reshape(-1, X.shape[-1])
 
     def backward(self, dLdY: np.ndarray) -> np.ndarray:
-        """Reshape the gradient back to the input's shape."""
-        return dLdY.reshape(self.cache["in_shape"])
+        return dLdY.reshape(self.cache["in_dims"])

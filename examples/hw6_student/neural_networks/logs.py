@@ -1,79 +1,55 @@
-"""Experiment logging: hyperparameters, per-epoch losses, parameters and a loss plot."""
+"""Experiment logging: per-epoch losses and errors, saved and plotted on request."""
 
 import json
 import os
 import pickle
-from typing import Any
 
 
 class Logger:
-    """Collects per-epoch logs; with `save`, writes them to `save_dir/model_name/`.
+    """Collects one log entry per epoch (`push`); with `save`, writes them under
+    `save_dir + model_name + "/"`, and with `plot` a loss / error plot (matplotlib)."""
 
-    Files: `args.json` (model and data arguments), `log.json` (one entry per epoch),
-    `parameters_epoch<N>.pkl` (learned parameters) and, with `plot` when matplotlib is
-    installed, `loss.png`. Without matplotlib the plot is skipped quietly.
-    """
-
-    def __init__(
-        self,
-        model_name: str,
-        model_args: dict[str, Any] | None = None,
-        data_args: dict[str, Any] | None = None,
-        save: bool = False,
-        plot: bool = False,
-        save_dir: str = "experiments",
-    ) -> None:
+    def __init__(self, model_name, model_args, data_args, save=False, plot=False, save_dir="experiments/"):
         self.model_name = model_name
-        self.model_args = model_args or {}
-        self.data_args = data_args or {}
+        self.model_args = model_args
+        self.data_args = data_args
         self.save = save
         self.plot = plot
-        self.save_dir = os.path.join(save_dir, model_name)
-        self.log: list[dict[str, Any]] = []
+        self.save_dir = os.path.join(save_dir, model_name, "")
+        self.counter = 0
+        self.log = {}
         if save:
             os.makedirs(self.save_dir, exist_ok=True)
-            self._write_json("args.json", {"model": self.model_args, "data": self.data_args})
+            with open(self.save_dir + "args.json", "w") as f:
+                json.dump({"model_args": model_args, "data_args": data_args}, f, indent=2, default=str)
 
-    def push(self, epoch_log: dict[str, Any]) -> None:
-        """Record one epoch's losses and errors; rewrite the log (and plot) if saving."""
-        self.log.append(dict(epoch_log))
+    def push(self, log):
+        """Add one epoch's entry ({"loss": {"train": .., "validate": ..}, "error": {...}, ...})."""
+        self.log[self.counter] = log
+        self.counter += 1
         if self.save:
-            self._write_json("log.json", self.log)
+            with open(self.save_dir + "log.p", "wb") as f:
+                pickle.dump(self.log, f)
             if self.plot:
-                self.plot_losses()
+                self.plot_progress()
 
-    def save_parameters(self, epoch: int, parameters: dict[int, dict[str, Any]]) -> None:
-        """Pickle the model's parameters (layer index -> {name: array}) when saving."""
-        if self.save:
-            with open(os.path.join(self.save_dir, f"parameters_epoch{epoch}.pkl"), "wb") as f:
-                pickle.dump(parameters, f)
+    def plot_progress(self):
+        """Loss and error per epoch, written to loss.png and error.png in `save_dir`."""
+        import matplotlib
 
-    def plot_losses(self) -> str | None:
-        """Plot training and validation loss per epoch; return the file path.
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
-        Returns None, writing nothing, when matplotlib is not installed.
-        """
-        try:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-        except ImportError:
-            return None
-        os.makedirs(self.save_dir, exist_ok=True)
-        epochs = [entry["epoch"] for entry in self.log]
-        fig, ax = plt.subplots()
-        ax.plot(epochs, [entry["train_loss"] for entry in self.log], label="training")
-        ax.plot(epochs, [entry["val_loss"] for entry in self.log], label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.set_title(self.model_name)
-        ax.legend()
-        path = os.path.join(self.save_dir, "loss.png")
-        fig.savefig(path)
-        plt.close(fig)
-        return path
-
-    def _write_json(self, filename: str, obj: Any) -> None:
-        with open(os.path.join(self.save_dir, filename), "w") as f:
-            json.dump(obj, f, indent=2, default=str)
+        epochs = sorted(self.log)
+        for key in ("loss", "error"):
+            fig, ax = plt.subplots()
+            for split in ("train", "validate"):
+                values = [self.log[e].get(key, {}).get(split) for e in epochs]
+                if any(v is not None for v in values):
+                    ax.plot(epochs, values, label=split)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(key)
+            ax.set_title(self.model_name)
+            ax.legend()
+            fig.savefig(self.save_dir + f"{key}.png")
+            plt.close(fig)

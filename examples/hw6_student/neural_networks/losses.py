@@ -6,9 +6,7 @@ import numpy as np
 
 
 class Loss(ABC):
-    """Interface of a loss; `name` is the key used by `initialize_loss`."""
-
-    name = ""
+    """Interface of a loss."""
 
     def __call__(self, Y: np.ndarray, Y_hat: np.ndarray) -> float:
         return self.forward(Y, Y_hat)
@@ -22,82 +20,93 @@ class Loss(ABC):
         """Return the gradient of the cost with respect to `Y_hat`."""
 
 
-class CrossEntropy(Loss):
-    """Cross-entropy J = -(1/m) sum_i sum_k Y[i, k] ln Y_hat[i, k] over a batch of m."""
+def initialize_loss(name: str) -> Loss:
+    """Factory: the loss called `name` ("cross_entropy" or "l2")."""
+    if name == "cross_entropy":
+        return CrossEntropy(name)
+    if name == "l2":
+        return L2(name)
+    raise NotImplementedError(f"{name} loss is not implemented")
 
-    name = "cross_entropy"
+
+class CrossEntropy(Loss):
+    """Cross entropy loss function."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, Y: np.ndarray, Y_hat: np.ndarray) -> float:
+        return self.forward(Y, Y_hat)
 
     def forward(self, Y: np.ndarray, Y_hat: np.ndarray) -> float:
-        """Compute the cross-entropy cost of the predictions.
+        """Computes the loss for predictions `Y_hat` given one-hot encoded labels
+        `Y`: J = -(1/m) sum_i sum_k Y[i, k] ln Y_hat[i, k].
 
         Parameters
         ----------
         Y      one-hot encoded labels of shape (batch_size, num_classes)
-        Y_hat  predicted class probabilities of shape (batch_size, num_classes)
+        Y_hat  model predictions in range (0, 1) of shape (batch_size, num_classes)
 
         Returns
         -------
-        a single float, the cost averaged over the batch
+        a single float representing the loss
         """
         m = Y.shape[0]
         return float(-np.sum(Y * np.log(Y_hat)) / m)
 
     def backward(self, Y: np.ndarray, Y_hat: np.ndarray) -> np.ndarray:
-        """Gradient of the cross-entropy cost with respect to the predictions.
+        """Backward pass of cross-entropy loss.
+        NOTE: This is correct ONLY when the loss function is SoftMax.
 
         Parameters
         ----------
         Y      one-hot encoded labels of shape (batch_size, num_classes)
-        Y_hat  predicted class probabilities of shape (batch_size, num_classes)
+        Y_hat  model predictions in range (0, 1) of shape (batch_size, num_classes)
 
         Returns
         -------
-        dJ/dY_hat, of shape (batch_size, num_classes)
+        the gradient of the cross-entropy loss with respect to the vector of
+        predictions, `Y_hat`
         """
         m = Y.shape[0]
         return -Y / Y_hat / m
 
 
 class L2(Loss):
-    """Squared error J = (1/m) sum_i ||Y_hat[i] - Y[i]||^2: summed over the outputs,
-    averaged over the batch of m (no factor 1/2)."""
+    """Mean squared error loss (optional)."""
 
-    name = "l2"
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, Y: np.ndarray, Y_hat: np.ndarray) -> float:
+        return self.forward(Y, Y_hat)
 
     def forward(self, Y: np.ndarray, Y_hat: np.ndarray) -> float:
-        """Compute the L2 cost of the predictions.
+        """Compute the mean squared error loss for predictions `Y_hat` given
+        regression targets `Y`: J = (1/(2m)) sum_i ||Y_hat[i] - Y[i]||^2.
 
         Parameters
         ----------
-        Y      targets of shape (batch_size, num_outputs)
-        Y_hat  predictions of shape (batch_size, num_outputs)
+        Y      vector of regression targets of shape (batch_size, 1)
+        Y_hat  vector of predictions of shape (batch_size, 1)
 
         Returns
         -------
-        a single float, (1/m) * sum((Y_hat - Y) ** 2)
+        a single float representing the loss
         """
         raise NotImplementedError("YOUR CODE HERE")
 
     def backward(self, Y: np.ndarray, Y_hat: np.ndarray) -> np.ndarray:
-        """Gradient of the L2 cost with respect to the predictions.
+        """Backward pass for mean squared error loss: (Y_hat - Y) / m.
 
         Parameters
         ----------
-        Y      targets of shape (batch_size, num_outputs)
-        Y_hat  predictions of shape (batch_size, num_outputs)
+        Y      vector of regression targets of shape (batch_size, 1)
+        Y_hat  vector of predictions of shape (batch_size, 1)
 
         Returns
         -------
-        dJ/dY_hat = (2/m) * (Y_hat - Y), of shape (batch_size, num_outputs)
+        the derivative of the mean squared error with respect to the last layer
+        of the neural network
         """
         raise NotImplementedError("YOUR CODE HERE")
-
-
-_LOSSES = {CrossEntropy.name: CrossEntropy, L2.name: L2}
-
-
-def initialize_loss(name: str) -> Loss:
-    """Factory: the loss called `name` ("cross_entropy" or "l2")."""
-    if name not in _LOSSES:
-        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(_LOSSES)}")
-    return _LOSSES[name]()

@@ -1,23 +1,21 @@
-"""NeuralNetwork: a stack of layers, a loss and an optimizer, with train and test loops."""
+"""NeuralNetwork: a stack of layers, a loss and an optimizer, with train, test and Kaggle loops."""
 
+import pickle
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+import pandas as pd
+from tqdm import tqdm
 
-from .layers import FullyConnected, initialize_layer
-from .losses import initialize_loss
-from .optimizers import initialize_optimizer
+from neural_networks.datasets import Dataset
+from neural_networks.layers import initialize_layer
+from neural_networks.losses import initialize_loss
+from neural_networks.optimizers import initialize_optimizer
+from neural_networks.utils.data_structures import AttrDict
 
 
-def initialize_model(
-    name: str,
-    loss: str,
-    layer_args: Sequence[dict[str, Any]],
-    optimizer_args: dict[str, Any],
-    logger=None,
-    seed: int | None = None,
-) -> "NeuralNetwork":
+def initialize_model(name, loss, layer_args, optimizer_args, logger=None, seed=None):
     """Factory: `name` labels the experiment; the rest goes to `NeuralNetwork`."""
     return NeuralNetwork(loss=loss, layer_args=layer_args, optimizer_args=optimizer_args, logger=logger, seed=seed)
 
@@ -25,155 +23,212 @@ def initialize_model(
 class NeuralNetwork:
     """A feed-forward network.
 
-    Parameters
-    ----------
-    loss            name of the loss ("cross_entropy" or "l2")
-    layer_args      one dict per layer, passed to `initialize_layer(**args)`; the output
-                    layer's n_out may be None, in which case `train` sets it to the
-                    data set's number of classes
-    optimizer_args  keyword arguments of `initialize_optimizer`
-                    (name, lr, lr_scheduler, momentum, ...)
-    logger          an optional `Logger`
-    seed            seeds numpy's global random state, which the weight initializers use
+    `layer_args` holds one dict (AttrDict) per layer, passed to `initialize_layer(**args)`.
+    The constructor builds every layer but the last; `train` builds the output layer once it knows
+    the data set's number of classes (`n_out = dataset.out_dim`) and appends it.
+    `seed` is accepted and unused: seed numpy (`np.random.seed`) before building the model.
     """
 
     def __init__(
         self,
         loss: str,
-        layer_args: Sequence[dict[str, Any]],
-        optimizer_args: dict[str, Any],
+        layer_args: Sequence[AttrDict],
+        optimizer_args: AttrDict,
         logger=None,
-        seed: int | None = None,
+        seed: int = None,
     ) -> None:
-        if seed is not None:
-            np.random.seed(seed)
+        self.n_layers = len(layer_args)
+        self.layer_args = layer_args
+        self.logger = logger
+        self.epoch_log = {"loss": {}, "error": {}}
         self.loss = initialize_loss(loss)
         self.optimizer = initialize_optimizer(**optimizer_args)
-        self.layer_args = [dict(args) for args in layer_args]
-        self.layers = [initialize_layer(**args) for args in self.layer_args]
-        self.n_layers = len(self.layers)
-        self.logger = logger
-        self.history: list[dict[str, float]] = []
+        self._initialize_layers(layer_args)
+
+    def _initialize_layers(self, layer_args: Sequence[AttrDict]) -> None:
+        self.layers = [initialize_layer(**args) for args in layer_args[:-1]]
+
+    def _log(self, loss: float, error: float, validation: bool = False) -> None:
+        if self.logger is None:
+            return
+        split = "validate" if validation else "train"
+        self.epoch_log["loss"][split] = round(loss, 4)
+        self.epoch_log["error"][split] = round(error, 4)
+        if validation:
+            self.logger.push(self.epoch_log)
+            self.epoch_log = {"loss": {}, "error": {}}
+
+    def save_parameters(self, epoch: int) -> None:
+        if self.logger is None:
+            raise ValueError("Must have a logger")
+        parameters = {i: layer.parameters for i, layer in enumerate(self.layers)}
+        with open(self.logger.save_dir + f"parameters_epoch{epoch}", "wb") as f:
+            pickle.dump(parameters, f)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """One forward pass through all the layers of the network.
+        """One forward pass through all the layers of the neural network.
 
         Parameters
         ----------
-        X  a batch of inputs, e.g. of shape (batch_size, n_features) or
-           (batch_size, rows, cols, channels)
+        X  design matrix whose must match the input shape required by the
+           first layer
 
         Returns
         -------
-        the output of the last layer, e.g. class probabilities (batch_size, num_classes)
+        forward pass output, matches the shape of the output of the last layer
         """
         for layer in self.layers:
             X = layer.forward(X)
         return X
 
     def backward(self, target: np.ndarray, out: np.ndarray) -> float:
-        """One backward pass through all the layers of the network: compute the loss of
-        `out` against `target`, then backpropagate its gradient through the layers in
-        reverse order so that every layer's `gradients` are filled. Call after `forward`.
+        """One backward pass through all the layers of the neural network.
+        During this phase we calculate the gradients of the loss with respect to
+        each of the parameters of the entire neural network. Most of the heavy
+        lifting is done by the `backward` methods of the layers, so this method
+        should be relatively simple. Also make sure to compute the loss in this
+        method and NOT in `self.forward`.
+
+        Note: Both input arrays have the same shape.
 
         Parameters
         ----------
-        target  the targets, e.g. one-hot labels (same shape as `out`)
-        out     the network's predictions returned by `forward`
+        target  the targets we are trying to fit to (e.g., training labels)
+        out     the predictions of the model on training data
 
         Returns
         -------
-        the loss (a float)
+        the loss of the model given the training inputs and targets
         """
         loss = self.loss.forward(target, out)
         dLdY = self.loss.backward(target, out)
         for layer in reversed(self.layers):
             dLdY = layer.backward(dLdY)
-        return float(loss)
+        return loss
 
-    def predict(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float]:
-        """Predict for inputs `X` and compute the loss against targets `Y`, without
-        computing gradients or updating any parameter.
+    def update(self, epoch: int) -> None:
+        """One step of gradient update using the derivatives calculated by
+        `self.backward`; then the layers' gradients are cleared.
 
         Parameters
         ----------
-        X  a batch of inputs
-        Y  the matching targets
+        epoch  the epoch we are currently on
+        """
+        param_log = {}
+        for i, layer in enumerate(self.layers):
+            for param_name, param in layer.parameters.items():
+                # the optimizer keeps one momentum buffer per parameter of each layer
+                delta = self.optimizer.update(param_name + str(i), param, layer.gradients[param_name], epoch)
+                layer.parameters[param_name] -= delta
+                if self.logger is not None:
+                    param_log[f"{param_name}{i}"] = {"max": np.max(param), "min": np.min(param)}
+            layer.clear_gradients()
+        self.epoch_log["params"] = param_log
+
+    def error(self, target: np.ndarray, out: np.ndarray) -> float:
+        """The error of predictions `out` for `target` (same shapes): 1 - accuracy for
+        cross-entropy, the mean squared error for l2."""
+        if self.loss.name == "cross_entropy":
+            return np.mean(np.argmax(out, axis=1) != np.argmax(target, axis=1))
+        if self.loss.name == "l2":
+            return np.mean((target - out) ** 2)
+        raise NotImplementedError(f"Error for {self.loss} loss is not implemented")
+
+    def train(self, dataset: Dataset, epochs: int) -> None:
+        """Train the neural network on `dataset.train` for `epochs` epochs (each as many
+        minibatches as make one pass), measuring `dataset.validate` after each.
+
+        Parameters
+        ----------
+        dataset  training dataset
+        epochs   number of epochs to train for
+        """
+        # the output layer, now that the number of classes is known
+        args = self.layer_args[-1]
+        args["n_out"] = dataset.out_dim
+        self.layers.append(initialize_layer(**args))
+
+        for i in range(epochs):
+            training_loss, training_error = [], []
+            for _ in tqdm(range(dataset.train.samples_per_epoch)):
+                X, Y = dataset.train.sample()
+                Y_hat = self.forward(X)
+                L = self.backward(np.array(Y), np.array(Y_hat))
+                training_error.append(self.error(Y, Y_hat))
+                self.update(i)
+                training_loss.append(L)
+            training_loss, training_error = np.mean(training_loss), np.mean(training_error)
+            self._log(training_loss, training_error)
+
+            validation_loss, validation_error = [], []
+            for _ in range(dataset.validate.samples_per_epoch):
+                X, Y = dataset.validate.sample()
+                Y_hat = self.forward(X)
+                validation_loss.append(self.loss.forward(Y, Y_hat))
+                validation_error.append(self.error(Y, Y_hat))
+            validation_loss, validation_error = np.mean(validation_loss), np.mean(validation_error)
+            self._log(validation_loss, validation_error, validation=True)
+
+            print(f"Example target: {Y[0]}")
+            print(f"Example prediction: {[round(x, 4) for x in Y_hat[0]]}")
+            print(
+                f"Epoch {i} Training Loss: {round(training_loss, 4)} Training Accuracy: "
+                f"{round(1 - training_error, 4)} Val Loss: {round(validation_loss, 4)} "
+                f"Val Accuracy: {round(1 - validation_error, 4)}"
+            )
+
+    def test(self, dataset: Dataset, save_predictions: bool = False) -> dict[str, list[np.ndarray]]:
+        """Loss and error of every test minibatch (and, with `save_predictions`, the predictions,
+        pickled to the logger's folder).
 
         Returns
         -------
-        a tuple (predictions, loss)
+        a dictionary with the lists "loss", "error" (and "prediction")
+        """
+        test_log = {"loss": [], "error": []}
+        if save_predictions:
+            test_log["prediction"] = []
+        for _ in range(dataset.test.samples_per_epoch):
+            X, Y = dataset.test.sample()
+            Y_hat, L = self.predict(X, Y)
+            test_log["loss"].append(L)
+            test_log["error"].append(self.error(Y, Y_hat))
+            if save_predictions:
+                test_log["prediction"] += list(Y_hat)
+        print(
+            f"Test Loss: {round(np.mean(test_log['loss']), 4)} "
+            f"Test Accuracy: {round(1 - np.mean(test_log['error']), 4)}"
+        )
+        if save_predictions:
+            with open(self.logger.save_dir + "test_predictions.p", "wb") as f:
+                pickle.dump(test_log, f)
+        return test_log
+
+    def test_kaggle(self, dataset: Dataset) -> pd.DataFrame:
+        """Predict the test split in order and write kaggle_predictions.csv (Id, Category) to the
+        logger's folder; return the table."""
+        predictions = []
+        for _ in range(dataset.test.samples_per_epoch):
+            X, Y = dataset.test.sample(shuffle=False)
+            Y_hat, _ = self.predict(X, Y)
+            predictions += list(np.argmax(Y_hat, axis=1))
+        kaggle = pd.DataFrame(OrderedDict([("Id", range(len(predictions))), ("Category", predictions)]))
+        kaggle.to_csv(self.logger.save_dir + "kaggle_predictions.csv", index=False)
+        return kaggle
+
+    def predict(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, float]:
+        """Make a forward and backward pass to calculate the predictions and
+        loss of the neural network on the given data.
+
+        Parameters
+        ----------
+        X  input features
+        Y  targets (same length as `X`)
+
+        Returns
+        -------
+        a tuple of the prediction and loss
         """
         Y_hat = self.forward(X)
-        return Y_hat, float(self.loss.forward(Y, Y_hat))
-
-    def update(self, epoch: int) -> None:
-        """Take one optimizer step with the gradients from `backward`; clear them."""
-        for i, layer in enumerate(self.layers):
-            for param_name, param in layer.parameters.items():
-                delta = self.optimizer.update(f"{param_name}{i}", param, layer.gradients[param_name], epoch)
-                param -= delta
-            layer.clear_gradients()
-
-    def error(self, target: np.ndarray, out: np.ndarray) -> float:
-        """Classification error (1 - accuracy) for cross-entropy; the MSE for l2."""
-        if self.loss.name == "cross_entropy":
-            return float(np.mean(np.argmax(out, axis=1) != np.argmax(target, axis=1)))
-        return float(np.mean((target - out) ** 2))
-
-    def train(self, dataset, epochs: int, verbose: bool = True) -> list[dict[str, float]]:
-        """Train with minibatch SGD on `dataset.train` for `epochs` passes, measuring
-        `dataset.validate` after each; returns (and keeps in `history`) the epoch logs."""
-        last = self.layers[-1]
-        if isinstance(last, FullyConnected) and last.n_out is None:
-            last.n_out = dataset.out_dim
-        for epoch in range(epochs):
-            loss_sum = error_sum = 0.0
-            for X, Y in dataset.train:
-                Y_hat = self.forward(X)
-                loss_sum += self.backward(Y, Y_hat) * len(X)
-                error_sum += self.error(Y, Y_hat) * len(X)
-                self.update(epoch)
-            val_loss, val_error = self._evaluate(dataset.validate)
-            entry = {
-                "epoch": epoch,
-                "train_loss": loss_sum / dataset.train.n_samples,
-                "train_error": error_sum / dataset.train.n_samples,
-                "val_loss": val_loss,
-                "val_error": val_error,
-            }
-            self.history.append(entry)
-            if self.logger is not None:
-                self.logger.push(entry)
-            if verbose:
-                print(
-                    f"Epoch {epoch}: train loss {entry['train_loss']:.4f}, "
-                    f"train error {entry['train_error']:.4f}, "
-                    f"val loss {val_loss:.4f}, val error {val_error:.4f}"
-                )
-        if self.logger is not None:
-            self.logger.save_parameters(epochs, self.parameters())
-        return self.history
-
-    def test(self, dataset, verbose: bool = True) -> dict[str, float]:
-        """Loss and error on `dataset.test` (plus accuracy for classification)."""
-        loss, error = self._evaluate(dataset.test)
-        result = {"loss": loss, "error": error}
-        if self.loss.name == "cross_entropy":
-            result["accuracy"] = 1.0 - error
-        if verbose:
-            print("Test " + ", ".join(f"{key} {value:.4f}" for key, value in result.items()))
-        return result
-
-    def parameters(self) -> dict[int, dict[str, np.ndarray]]:
-        """Copies of every layer's parameters, keyed by layer index."""
-        return {i: {k: v.copy() for k, v in layer.parameters.items()} for i, layer in enumerate(self.layers)}
-
-    def _evaluate(self, data) -> tuple[float, float]:
-        """Sample-weighted mean loss and error over all minibatches of `data`."""
-        loss_sum = error_sum = 0.0
-        for X, Y in data:
-            Y_hat, loss = self.predict(X, Y)
-            loss_sum += loss * len(X)
-            error_sum += self.error(Y, Y_hat) * len(X)
-        return loss_sum / data.n_samples, error_sum / data.n_samples
+        L = self.backward(np.array(Y), np.array(Y_hat))  # the backward function returns the loss
+        return Y_hat, L

@@ -1,54 +1,61 @@
 """Stochastic gradient descent with momentum."""
 
-from collections.abc import Callable
-
 import numpy as np
 
-from .schedulers import initialize_scheduler
+from neural_networks.schedulers import initialize_scheduler
+
+
+def initialize_optimizer(
+    name,
+    lr,
+    lr_scheduler=None,
+    momentum=None,
+    clip_norm=None,
+    lr_decay=None,
+    staircase=None,
+    stage_length=None,
+):
+    """Factory used by models: `optimizer_args` are passed here as keyword arguments.
+
+    Every argument is passed on as given (None too), so `optimizer_args` must set
+    `lr_scheduler` ("constant" or "exponential") and `momentum`.
+    """
+    if name == "SGD":
+        return SGD(
+            lr=lr,
+            lr_scheduler=lr_scheduler,
+            momentum=momentum,
+            clip_norm=clip_norm,
+            lr_decay=lr_decay,
+            stage_length=stage_length,
+            staircase=staircase,
+        )
+    raise NotImplementedError(f"{name} optimizer is not implemented")
 
 
 class SGD:
-    """SGD with (heavy-ball) momentum.
-
-    For each parameter the step is delta = momentum * previous_delta + lr(epoch) * grad,
-    and the caller subtracts it: param -= delta. With `clip_norm`, gradients whose norm
-    exceeds it are rescaled to that norm first.
-    """
+    """SGD with (heavy-ball) momentum: the step for a parameter is
+    delta = momentum * previous_delta + lr(epoch) * grad, and the model subtracts it.
+    With `clip_norm`, a gradient whose norm exceeds it is rescaled to that norm first."""
 
     def __init__(
-        self, lr_scheduler: Callable[[int], float], momentum: float = 0.0, clip_norm: float | None = None
-    ) -> None:
-        self.lr_scheduler = lr_scheduler
+        self, lr, lr_scheduler, momentum=0.0, clip_norm=None, lr_decay=0.9, stage_length=None, staircase=None
+    ):
+        self.lr = initialize_scheduler(
+            lr_scheduler, lr=lr, decay=lr_decay, stage_length=stage_length, staircase=staircase
+        )
         self.momentum = momentum
         self.clip_norm = clip_norm
-        self.cache: dict[str, np.ndarray] = {}
+        self.cache = {}
 
-    def update(self, param_name: str, param: np.ndarray, param_grad: np.ndarray, epoch: int) -> np.ndarray:
+    def update(self, param_name, param, param_grad, epoch):
         """Return the step for the parameter `param_name` (unique in the model)."""
+        if param_name not in self.cache:
+            self.cache[param_name] = np.zeros_like(param)
         if self.clip_norm is not None:
             norm = np.linalg.norm(param_grad)
             if norm > self.clip_norm:
                 param_grad = param_grad * (self.clip_norm / norm)
-        previous = self.cache.get(param_name, np.zeros_like(param))
-        delta = self.momentum * previous + self.lr_scheduler(epoch) * param_grad
+        delta = self.momentum * self.cache[param_name] + self.lr(epoch) * param_grad
         self.cache[param_name] = delta
         return delta
-
-
-def initialize_optimizer(
-    name: str = "SGD",
-    lr: float = 0.01,
-    lr_scheduler: str = "constant",
-    momentum: float = 0.0,
-    clip_norm: float | None = None,
-    lr_decay: float | None = None,
-    stage_length: int | None = None,
-    staircase: bool | None = None,
-) -> SGD:
-    """Factory used by models: `optimizer_args` are passed here as keyword arguments."""
-    if name != "SGD":
-        raise ValueError(f"unknown optimizer {name!r}; only 'SGD' is available")
-    scheduler = initialize_scheduler(
-        lr_scheduler, lr=lr, decay=lr_decay, stage_length=stage_length, staircase=staircase
-    )
-    return SGD(lr_scheduler=scheduler, momentum=momentum, clip_norm=clip_norm)

@@ -1,137 +1,160 @@
-"""Weight initializers: `initialize_weights(name)` returns a function shape -> array.
+"""Weight initializers: `initialize_weights(name, activation, mode)` returns an object called as
+`init(shape)` that draws a float64 array from numpy's global random state (seed it with
+`np.random.seed`).
 
-All initializers draw from numpy's global random state (seed it with `np.random.seed`)
-and return float64 arrays.
+Fans are the first and last dimensions of the shape: a fully-connected weight (n_in, n_out) has
+fan_in n_in and fan_out n_out; a conv kernel (kernel_rows, kernel_cols, in_channels, out_channels)
+has fan_in kernel_rows and fan_out out_channels. Gains: relu sqrt(2), tanh 5/3, any other 1.
 """
 
-from collections.abc import Callable, Sequence
+from abc import ABC, abstractmethod
 
 import numpy as np
 
-Initializer = Callable[[Sequence[int]], np.ndarray]
 
-
-def _calculate_fan(shape: Sequence[int]) -> tuple[int, int]:
-    """Return (fan_in, fan_out) of a weight array of shape (..., n_in, n_out).
-
-    A fully-connected weight (n_in, n_out) has fans n_in and n_out; a conv kernel
-    (kh, kw, c_in, c_out) has fans kh * kw * c_in and kh * kw * c_out.
-    """
-    if len(shape) < 2:
-        raise ValueError(f"cannot compute fans of a weight with shape {tuple(shape)}")
-    receptive_field = int(np.prod(shape[:-2]))
-    return shape[-2] * receptive_field, shape[-1] * receptive_field
-
-
-def _calculate_gain(activation: str | None) -> float:
-    """Scale of the He initializers for the layer's activation (as in PyTorch)."""
-    if activation in (None, "relu"):
+def _calculate_gain(activation):
+    if activation == "relu":
         return np.sqrt(2.0)
     if activation == "tanh":
         return 5.0 / 3.0
     return 1.0
 
 
-def _select_fan(shape: Sequence[int], mode: str) -> int:
-    fan_in, fan_out = _calculate_fan(shape)
-    if mode == "fan_in":
-        return fan_in
-    if mode == "fan_out":
-        return fan_out
-    raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+def _calculate_fans(shape):
+    return shape[0], shape[-1]
 
 
-def xavier_uniform(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """Glorot uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out))."""
+class WeightInitializer(ABC):
+    """Base of the initializers: `activation` sets the gain, `mode` the fan of the He initializers."""
 
-    def init(shape: Sequence[int]) -> np.ndarray:
-        fan_in, fan_out = _calculate_fan(shape)
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
+    def __init__(self, activation=None, mode="fan_in"):
+        if mode not in ("fan_in", "fan_out"):
+            raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        self.activation = activation
+        self.mode = mode
+        self.gain = _calculate_gain(activation)
+
+    def _fan(self, shape):
+        fan_in, fan_out = _calculate_fans(shape)
+        return fan_in if self.mode == "fan_in" else fan_out
+
+    def __call__(self, shape):
+        return self.init(tuple(shape))
+
+    @abstractmethod
+    def init(self, shape):
+        """Draw an array of `shape`."""
+
+
+class Zeros(WeightInitializer):
+    def init(self, shape):
+        return np.zeros(shape)
+
+
+class Ones(WeightInitializer):
+    def init(self, shape):
+        return np.ones(shape)
+
+
+class Identity(WeightInitializer):
+    """The identity matrix (zeros off the diagonal) of a 2-D shape."""
+
+    def init(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"the identity initializer needs a 2-D shape, got {shape}")
+        return np.eye(shape[0], shape[1])
+
+
+class Uniform(WeightInitializer):
+    """U(-1, 1)."""
+
+    def init(self, shape):
+        return np.random.uniform(-1.0, 1.0, size=shape)
+
+
+class Normal(WeightInitializer):
+    """N(0, 1)."""
+
+    def init(self, shape):
+        return np.random.normal(0.0, 1.0, size=shape)
+
+
+class Constant(WeightInitializer):
+    """Every weight 0.5."""
+
+    def __init__(self, activation=None, mode="fan_in", value=0.5):
+        super().__init__(activation, mode)
+        self.value = value
+
+    def init(self, shape):
+        return np.full(shape, self.value)
+
+
+class Sparse(WeightInitializer):
+    """N(0, 0.01^2) weights of which a random 90% along the first axis are zero, per column."""
+
+    def __init__(self, activation=None, mode="fan_in", sparsity=0.9, std=0.01):
+        super().__init__(activation, mode)
+        self.sparsity, self.std = sparsity, std
+
+    def init(self, shape):
+        W = np.random.normal(0.0, self.std, size=shape)
+        n_zero = int(np.ceil(self.sparsity * shape[0]))
+        for column in np.ndindex(*shape[1:]):
+            rows = np.random.permutation(shape[0])[:n_zero]
+            W[(rows, *column)] = 0.0
+        return W
+
+
+class HeUniform(WeightInitializer):
+    """U(-a, a) with a = sqrt(3) * gain / sqrt(fan)."""
+
+    def init(self, shape):
+        bound = np.sqrt(3.0) * self.gain / np.sqrt(self._fan(shape))
         return np.random.uniform(-bound, bound, size=shape)
 
-    return init
+
+class HeNormal(WeightInitializer):
+    """N(0, std^2) with std = gain / sqrt(fan)."""
+
+    def init(self, shape):
+        return np.random.normal(0.0, self.gain / np.sqrt(self._fan(shape)), size=shape)
 
 
-def xavier_normal(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """Glorot normal: N(0, std^2) with std = sqrt(2 / (fan_in + fan_out))."""
+class XavierUniform(WeightInitializer):
+    """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
 
-    def init(shape: Sequence[int]) -> np.ndarray:
-        fan_in, fan_out = _calculate_fan(shape)
-        return np.random.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
-
-    return init
-
-
-def he_uniform(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """He uniform: U(-a, a) with a = gain * sqrt(3 / fan); gain is sqrt(2) for ReLU."""
-    gain = _calculate_gain(activation)
-
-    def init(shape: Sequence[int]) -> np.ndarray:
-        bound = gain * np.sqrt(3.0 / _select_fan(shape, mode))
+    def init(self, shape):
+        fan_in, fan_out = _calculate_fans(shape)
+        bound = self.gain * np.sqrt(6.0 / (fan_in + fan_out))
         return np.random.uniform(-bound, bound, size=shape)
 
-    return init
 
+class XavierNormal(WeightInitializer):
+    """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
 
-def he_normal(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """He normal: N(0, std^2) with std = gain / sqrt(fan); gain is sqrt(2) for ReLU."""
-    gain = _calculate_gain(activation)
-
-    def init(shape: Sequence[int]) -> np.ndarray:
-        return np.random.normal(0.0, gain / np.sqrt(_select_fan(shape, mode)), size=shape)
-
-    return init
-
-
-def uniform(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """Small uniform weights, U(-0.05, 0.05)."""
-
-    def init(shape: Sequence[int]) -> np.ndarray:
-        return np.random.uniform(-0.05, 0.05, size=shape)
-
-    return init
-
-
-def normal(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """Small normal weights, N(0, 0.05^2)."""
-
-    def init(shape: Sequence[int]) -> np.ndarray:
-        return np.random.normal(0.0, 0.05, size=shape)
-
-    return init
-
-
-def zeros(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """All-zero weights."""
-    return lambda shape: np.zeros(shape)
-
-
-def ones(activation: str | None = None, mode: str = "fan_in") -> Initializer:
-    """All-one weights."""
-    return lambda shape: np.ones(shape)
+    def init(self, shape):
+        fan_in, fan_out = _calculate_fans(shape)
+        return np.random.normal(0.0, self.gain * np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
 _INITIALIZERS = {
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he_uniform": he_uniform,
-    "he_normal": he_normal,
-    "uniform": uniform,
-    "normal": normal,
-    "zeros": zeros,
-    "ones": ones,
+    "zeros": Zeros,
+    "ones": Ones,
+    "identity": Identity,
+    "uniform": Uniform,
+    "normal": Normal,
+    "constant": Constant,
+    "sparse": Sparse,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "xavier_uniform": XavierUniform,
+    "xavier_normal": XavierNormal,
 }
 
 
-def initialize_weights(
-    name: str | None = "xavier_uniform", activation: str | None = None, mode: str = "fan_in"
-) -> Initializer:
-    """Factory: the initializer called `name` (None means "xavier_uniform").
-
-    `activation` (the layer's activation name) sets the gain of the He initializers;
-    `mode` ("fan_in" or "fan_out") picks the fan they scale by.
-    """
-    key = "xavier_uniform" if name is None else name
-    if key not in _INITIALIZERS:
-        raise ValueError(f"unknown weight initializer {name!r}; choose one of {sorted(_INITIALIZERS)}")
-    return _INITIALIZERS[key](activation=activation, mode=mode)
+def initialize_weights(name, activation=None, mode="fan_in"):
+    """Factory: the initializer called `name`, for a layer with `activation`."""
+    if name not in _INITIALIZERS:
+        raise NotImplementedError(f"{name} weight initializer is not implemented")
+    return _INITIALIZERS[name](activation=activation, mode=mode)

@@ -8,9 +8,11 @@ and CrossEntropy.
 """
 
 import hw6_helpers as h
+import numpy as np
 
 from autograder import checks
 from autograder.decorators import number, visibility, weight
+from autograder.errors import GradingFailure
 
 
 def fixture_network(submission, fixtures):
@@ -62,15 +64,23 @@ def test_network_predict(submission, fixtures):
 @number("6.4")
 @visibility("visible")
 def test_iris_accuracy(submission, fixtures):
-    """Two-layer network trained on Iris reaches the target test accuracy"""
+    """Two-layer network trained on Iris follows the reference's training and reaches the target accuracy"""
     arrays = {name: fixtures[name] for name in h.IRIS_ARRAYS}
     target = fixtures.threshold("iris_accuracy", data=[arrays[name] for name in h.IRIS_ARRAYS])
-    accuracy = h.iris_accuracy(submission, arrays)
+    accuracy, curve = h.iris_training(submission, arrays)
     setup = fixtures.meta["iris"]
-    checks.assert_true(
-        accuracy >= target,
-        f"test accuracy {accuracy:.3f} is below the target {target:.3f} after training a {setup['hidden']}-unit "
-        f"ReLU / softmax network for {setup['epochs']} epochs (SGD, lr {setup['lr']}, momentum "
-        f"{setup['momentum']}, minibatches of {setup['batch_size']}) on {setup['n_train']} Iris flowers: "
-        "check the backward passes (FullyConnected, ReLU, SoftMax, CrossEntropy, NeuralNetwork.backward)")
-
+    budget = (f"training a {setup['hidden']}-unit ReLU / softmax network for {setup['epochs']} epochs (SGD, lr "
+              f"{setup['lr']}, momentum {setup['momentum']}, minibatches of {setup['batch_size']}) on "
+              f"{setup['n_train']} Iris flowers from the grader's initial parameters")
+    check = "check the backward passes (FullyConnected, ReLU, SoftMax, CrossEntropy, NeuralNetwork.backward)"
+    expected, rtol = fixtures["iris_curve"], setup["curve_rtol"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.flatnonzero(~(np.abs(curve - expected) <= rtol * expected))  # NaN counts as off
+    if off.size:
+        epoch = int(off[0])
+        raise GradingFailure(
+            f"after {budget}, the training does not follow the reference's: in epoch {epoch} the mean training loss "
+            f"is {curve[epoch]:.4g}, the reference's {expected[epoch]:.4g} (allowed: within {rtol:.0%}; a correct "
+            f"implementation differs from the reference only in rounding); {check}")
+    checks.assert_true(accuracy >= target, f"test accuracy {accuracy:.3f} is below the target {target:.3f} after "
+                                           f"{budget}; {check}")

@@ -1,16 +1,17 @@
 def forward(self, X: np.ndarray) -> np.ndarray:
-    """Forward pass of the pooling layer."""
-    (kh, kw), (ph, pw), s = self.kernel_shape, self.pad, self.stride
-    fill = -np.inf if self.mode == "max" else 0.0
-    X_pad = np.pad(X.astype(float), ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=fill)
-    out_rows = (X_pad.shape[1] - kh) // s + 1
-    out_cols = (X_pad.shape[2] - kw) // s + 1
-    out = np.full((X.shape[0], out_rows, out_cols, X.shape[3]), -np.inf)
-    for i in range(kh):
-        for j in range(kw):
-            window = X_pad[:, i : i + s * (out_rows - 1) + 1 : s, j : j + s * (out_cols - 1) + 1 : s]
-            # Bug: the average mode takes the maximum of the window too (copy-paste from max).
-            out = np.maximum(out, window)
+    """Forward pass: one window position at a time, every example and channel at once."""
+    kernel_height, kernel_width = self.kernel_shape
+    X_pad = np.pad(X, ((0, 0), (self.pad[0], self.pad[0]), (self.pad[1], self.pad[1]), (0, 0)))
+    out_rows = (X_pad.shape[1] - kernel_height) // self.stride + 1
+    out_cols = (X_pad.shape[2] - kernel_width) // self.stride + 1
+    X_pool = np.zeros((X.shape[0], out_rows, out_cols, X.shape[3]))
+    for r in range(out_rows):
+        for c in range(out_cols):
+            r0, c0 = r * self.stride, c * self.stride
+            window = X_pad[:, r0 : r0 + kernel_height, c0 : c0 + kernel_width, :]
+            # Bug: the average mode takes the window maximum too (copy-pasted from the max branch).
+            X_pool[:, r, c, :] = np.max(window, axis=(1, 2))
+    self.cache["X"] = X
     self.cache["X_pad"] = X_pad
-    self.cache["out"] = out
-    return out
+    self.cache["out_rows"], self.cache["out_cols"] = out_rows, out_cols
+    return X_pool

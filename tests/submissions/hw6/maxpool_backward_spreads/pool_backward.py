@@ -1,17 +1,18 @@
 def backward(self, dLdY: np.ndarray) -> np.ndarray:
-    """Backward pass of the pooling layer."""
-    X_pad, out = self.cache["X_pad"], self.cache["out"]
-    (kh, kw), (ph, pw), s = self.kernel_shape, self.pad, self.stride
-    out_rows, out_cols = out.shape[1:3]
-    dX_pad = np.zeros(X_pad.shape)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i, i + s * (out_rows - 1) + 1, s)
-            cols = slice(j, j + s * (out_cols - 1) + 1, s)
+    """Backward pass: the max routes each window's gradient to its argmax; the mean spreads it evenly."""
+    X, X_pad = self.cache["X"], self.cache["X_pad"]
+    kernel_height, kernel_width = self.kernel_shape
+    n_examples, channels = X.shape[0], X.shape[3]
+    dX_pad = np.zeros_like(X_pad)
+    for r in range(self.cache["out_rows"]):
+        for c in range(self.cache["out_cols"]):
+            r0, c0 = r * self.stride, c * self.stride
+            window = X_pad[:, r0 : r0 + kernel_height, c0 : c0 + kernel_width, :]
+            upstream = dLdY[:, r : r + 1, c : c + 1, :]
             if self.mode == "max":
-                # Bug: every position of the window gets the window's gradient,
-                # not only the position that held the maximum.
-                dX_pad[:, rows, cols] += dLdY
+                # Bug: every position of the window gets the window's gradient, not only its maximum.
+                dX_pad[:, r0 : r0 + kernel_height, c0 : c0 + kernel_width, :] += upstream
             else:
-                dX_pad[:, rows, cols] += dLdY / (kh * kw)
-    return dX_pad[:, ph : X_pad.shape[1] - ph, pw : X_pad.shape[2] - pw]
+                dX_pad[:, r0 : r0 + kernel_height, c0 : c0 + kernel_width, :] += upstream / (kernel_height * kernel_width)
+    ph, pw = self.pad
+    return dX_pad[:, ph : ph + X.shape[1], pw : pw + X.shape[2], :]
