@@ -35,7 +35,8 @@ class Limits:
     open_files: int = setting(256, "open file descriptors")
     file_size_mb: int = setting(64, "largest file the worker may write, in MiB")
     output_kb: int = setting(64, "captured stdout/stderr kept per worker (head and tail), in KiB")
-    message_mb: int = setting(512, "largest reply the grader accepts from the worker, in MiB")
+    message_mb: int = setting(128, "largest reply the grader accepts from the worker, in MiB (its JSON part: 4 MiB)")
+    run_message_mb: int = setting(4096, "most the grader accepts from one submission's workers in a run, in MiB")
 
     def rlimits(self) -> dict[str, int]:
         """The limits as the worker applies them (``worker/run.py::apply_limits``)."""

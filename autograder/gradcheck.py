@@ -49,3 +49,60 @@ def assert_gradient(analytic: object, numeric: np.ndarray, name: str, *, tol: fl
             f"{name}: disagrees with the grader's finite-difference gradient (relative error "
             f"{error:.3g} > {tol:g}); at index {worst} the backward pass gives "
             f"{float(analytic[worst]):.6g}, finite differences give {float(numeric[worst]):.6g}")
+
+
+def assert_directional_gradients(evaluate: Callable[[str, np.ndarray], object], base: dict[str, np.ndarray],
+                                 analytic: dict[str, object], weights: np.ndarray, what: str, *,
+                                 trusted: Callable[[str, np.ndarray], np.ndarray] | None = None,
+                                 directions: int = 6, tol: float = 1e-5, consistency: float = 1e-8,
+                                 rng: np.random.Generator | None = None) -> None:
+    """Check gradients of the objective sum(output * weights) along random directions, hard to game.
+
+    ``evaluate(name, value)`` is the submission's output with the variable ``name`` set to ``value`` (the
+    others at ``base``); ``analytic[name]`` its claimed gradient of the objective with respect to that variable.
+    For each variable, ``directions`` random unit directions d with random steps h (1e-5 to 1e-4, times the
+    variable's scale) give central differences (f(x + h d) - f(x - h d)) / 2h, compared with <analytic, d>.
+    Every evaluation is made in an order drawn here, each one after an evaluation at an unrelated random point,
+    so that a forward that recognizes inputs near its last call cannot answer from memory; and with
+    ``trusted`` (the reference's ``evaluate``), every perturbed output must equal the trusted one within
+    ``consistency`` (relative), so that an answer from memory is caught even when it is close.
+    """
+    __tracebackhide__ = True
+    from .checks import as_array, assert_finite
+
+    rng = rng or np.random.default_rng()
+    plan = []
+    for name, value in base.items():
+        value = np.asarray(value, dtype=np.float64)
+        scale = max(float(np.max(np.abs(value))), 1.0)
+        for _ in range(directions):
+            d = rng.normal(size=value.shape)
+            d /= np.linalg.norm(d)
+            plan.append((name, value, d, scale * 10 ** rng.uniform(-5, -4)))
+    evaluations = [(i, sign) for i in range(len(plan)) for sign in (1, -1)]
+    outputs: dict[tuple[int, int], np.ndarray] = {}
+    for k in rng.permutation(len(evaluations)):
+        i, sign = evaluations[k]
+        name, value, d, h = plan[i]
+        evaluate(name, value + rng.normal(size=value.shape))  # an unrelated point in between
+        point = value + sign * h * d
+        out = as_array(evaluate(name, point), f"{what}.forward")
+        if trusted is not None:
+            expected = np.asarray(trusted(name, point), dtype=np.float64)
+            if out.shape != expected.shape or not np.allclose(out, expected, rtol=consistency, atol=consistency):
+                raise GradingFailure(f"{what}: forward at a slightly moved input disagrees with the same computation "
+                                     "done by the reference (beyond rounding): the output must be computed from the "
+                                     "input every time")
+        outputs[(i, sign)] = out
+    for i, (name, _, d, h) in enumerate(plan):
+        grad = assert_finite(as_array(analytic[name], f"{what}: gradient of {name}"), f"{what}: gradient of {name}")
+        if grad.size != d.size:
+            raise GradingFailure(f"{what}: the gradient of {name} has shape {grad.shape}, expected {d.shape}")
+        numeric = float(np.sum((outputs[(i, 1)] - outputs[(i, -1)]) * weights)) / (2 * h)
+        claimed = float(np.sum(grad.reshape(d.shape) * d))
+        error = abs(numeric - claimed) / max(abs(numeric), abs(claimed), 1e-8)
+        if not error <= tol:
+            raise GradingFailure(
+                f"{what}: the gradient of {name} disagrees with the grader's finite differences along a random "
+                f"direction (relative error {error:.3g} > {tol:g}: the backward pass gives {claimed:.6g}, finite "
+                f"differences {numeric:.6g})")

@@ -104,10 +104,12 @@ def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestI
         return plugin.collected
 
 
-def worker_factory(assignment: Assignment, environment: Environment | None = None) -> Callable[..., Any]:
+def worker_factory(assignment: Assignment, environment: Environment | None = None,
+                   source: Path | None = None) -> Callable[..., Any]:
     """What starts a worker for this assignment's submissions: a plain worker, or a notebook kernel.
 
-    A notebook's factory also keeps what was learnt running it (``.record``), so make one per session.
+    A notebook's factory also keeps what was learnt running it (``.record``), so make one per session;
+    ``source``: where it reads the notebook (the snapshot; default: the folder the kernel runs in).
     """
     if assignment.kind != "notebook":
         return Worker
@@ -116,7 +118,7 @@ def worker_factory(assignment: Assignment, environment: Environment | None = Non
     settings = assignment.settings
     return NotebookSpec(str(settings.get("notebook", f"{assignment.id}.ipynb")),
                         str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)),
-                        environment=environment)
+                        environment=environment, source=source)
 
 
 def students_environment(assignment: Assignment) -> Environment | None:
@@ -125,15 +127,17 @@ def students_environment(assignment: Assignment) -> Environment | None:
 
 
 def open_session(assignment: Assignment, root: Path, *, label: str, user: SandboxUser | None = None,
-                 deadline: float | None = None, environment: Environment | None = None) -> Session:
+                 deadline: float | None = None, environment: Environment | None = None,
+                 workdir: Path | None = None) -> Session:
     """A ``Session`` on ``root`` with the assignment's limits, timeouts, environment and kind of worker.
 
     ``environment``: the one this run resolved (``students_environment``); None resolves it here.
+    ``workdir``: where the workers run, when the grader reads a snapshot (``root``) instead.
     """
     environment = environment or students_environment(assignment)
     return Session(root, label=label, limits=assignment.limits, timeouts=assignment.timeouts, user=user,
-                   worker_factory=worker_factory(assignment, environment), deadline=deadline,
-                   environment=environment)
+                   worker_factory=worker_factory(assignment, environment, source=root), deadline=deadline,
+                   environment=environment, workdir=workdir)
 
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
@@ -198,17 +202,28 @@ def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> lis
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
          on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
          user: SandboxUser | None, environment: Environment | None) -> GradeReport:
+    intake: list[str] = []
     try:
-        root = unpack(submission, work / "submission")
+        root = unpack(submission, work / "submission", intake)
+        # What the grader reads of the submission, taken before any of its code runs, where the sandbox
+        # account cannot reach: the live copy may become links, FIFOs or huge files while it runs.
+        snapshot = unpack(root, work / "snapshot")
+        (work / "snapshot").chmod(0o700)
         if user is not None:  # the account may use its copy (and only that: work stays root's, 0711)
             work.chmod(0o711)
             sandbox_user.hand_over(work / "submission", user)
         if assignment.kind == "notebook":  # an unreadable notebook fails every test with the reason
             from . import notebook
 
-            notebook.read(notebook.locate(root, worker_factory(assignment).filename))
+            notebook.read(notebook.locate(snapshot, worker_factory(assignment).filename))
     except BadSubmission as exc:
         return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
+    except Exception as exc:  # noqa: BLE001 - whatever intake hit, results.json must still be written
+        report = _all_failed(assignment, "the grader could not read your submission "
+                             f"({type(exc).__name__}); your instructor has been told", visible_only, on_result,
+                             on_collected)
+        report.errors.append(f"intake failed: {type(exc).__name__}: {exc}")
+        return report
 
     def session(path: Path, label: str, user: SandboxUser | None) -> Session:
         return open_session(assignment, path, label=label, user=user, deadline=deadline, environment=environment)
@@ -219,7 +234,9 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         return session(copy, "reference", None)
 
     deadline = time.monotonic() + assignment.timeouts.total
-    context = GradingContext(assignment, session(root, "submission", user), reference,
+    submission_session = open_session(assignment, snapshot, label="submission", user=user, deadline=deadline,
+                                      environment=environment, workdir=root)
+    context = GradingContext(assignment, submission_session, reference,
                              visible_only=visible_only, on_result=on_result, on_collected=on_collected)
     plugin = GradingPlugin(context)
     try:
@@ -232,8 +249,8 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
     record = context.submission.notebook_record
     if record is not None:  # for the executed notebook's feedback cell
         record.notes = list(context.submission.notes)
-    notes = [record.summary()] if record is not None and record.summary() else []
-    notes += [f"Note: {n}" for n in context.submission.notes]
+    notes = [record.summary(brief=True)] if record is not None and record.summary() else []
+    notes += [f"Note: {n}" for n in intake + context.submission.notes]
     if context.errors:
         notes.append("Some grading tests could not run; your instructor has been told.")
     if notes:

@@ -24,6 +24,7 @@ outcome, and the grader's feedback per part.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import json
 from dataclasses import dataclass, field
@@ -230,9 +231,17 @@ class CellOutcome:
     def label(self) -> str:
         return f"cell {self.index + 1}"
 
-    def describe(self) -> str:
+    def describe(self, brief: bool = False) -> str:
+        """The outcome in words; ``brief``: without anything the student's code wrote (its exception's message,
+        an exception type of its own), for the feedback everyone sees at the top."""
         what = {"error": "raised", "timeout": "did not finish in time", "died": "stopped the kernel"}[self.status]
-        return f"{self.label} {what}" + (f": {self.detail}" if self.detail else "")
+        if not brief:
+            return f"{self.label} {what}" + (f": {self.detail}" if self.detail else "")
+        kind = (self.detail or "").split(":", 1)[0].strip()
+        if self.status != "error":
+            return f"{self.label} {what}"
+        return f"{self.label} {what} " + (kind if isinstance(getattr(builtins, kind, None), type) and
+                                          issubclass(getattr(builtins, kind), BaseException) else "an exception")
 
 
 @dataclass
@@ -251,14 +260,15 @@ class NotebookRecord:
     def failures(self) -> list[CellOutcome]:
         return [o for _, o in sorted(self.outcomes.items()) if o.status != "ok"]
 
-    def summary(self) -> str:
-        """One paragraph for the student's feedback; empty when every cell ran."""
+    def summary(self, brief: bool = False) -> str:
+        """One paragraph for the student's feedback; empty when every cell ran. ``brief``: with none of the
+        cells' own text (for the top of results.json, which every viewer sees whatever a test's visibility)."""
         failed = self.failures()
         if not failed:
             return ""
         lines = ["Some cells of your notebook failed when the grader ran their definitions; what they "
                  "define is missing, so the tests that need it fail:"]
-        lines += [f"- {o.describe()}" for o in failed[:10]]
+        lines += [f"- {o.describe(brief)}" for o in failed[:10]]
         return "\n".join(lines)
 
 

@@ -44,12 +44,13 @@ class NotebookSpec:
     cell_timeout: float = 60.0
     record: notebook.NotebookRecord = field(default_factory=notebook.NotebookRecord)
     environment: Environment | None = None  # the students' environment: says which imports it cannot serve
+    source: Path | None = None  # where the notebook is read (the grader's snapshot); None: the kernel's folder
 
     _loaded: tuple[Path, Any, list[notebook.PlannedCell]] | None = field(default=None, repr=False)
 
     def load(self, root: Path) -> tuple[Any, list[notebook.PlannedCell]]:
-        """The notebook in ``root`` and what to run of it: read and planned once, not per kernel."""
-        path = notebook.locate(root, self.filename)
+        """The notebook in ``root`` (or ``source``) and what to run of it: read and planned once, not per kernel."""
+        path = notebook.locate(self.source or root, self.filename)
         if self._loaded is None or self._loaded[0] != path:
             nb = notebook.read(path)
             self._loaded = (path, nb, notebook.plan(nb, self.mode))

@@ -38,10 +38,20 @@ from .sandbox_user import SandboxUser
 from .worker import wire
 
 NOTE_PREFIX = "[autograder] "
+#: What the worker's own parts may tell the grader, by code: they print ``[autograder] <code>`` and the grader
+#: shows the text it holds for that code. A submission printing ``[autograder] ...`` lines can therefore only
+#: repeat one of these texts; nothing it prints becomes grader text (unknown codes are dropped).
+NOTES = {
+    "cuda-on-cpu": "No GPU on the grader: 'cuda' ran on the CPU instead.",
+    "cuda-shim-failed": "The grader could not set up its CPU fallback for CUDA; code that needs CUDA may fail.",
+    "shell-skipped": "Shell commands (lines starting with !) were skipped: the grader runs none.",
+}
 
 
 class Worker:
     """One worker process and the framed request/reply exchange with it."""
+
+    received = 0  # bytes the worker has sent, for the limit per run
 
     def __init__(self, root: Path, *, limits: Limits, start_timeout: float, python: str | None = None,
                  user: SandboxUser | None = None) -> None:
@@ -95,19 +105,22 @@ class Worker:
             raise BadOutput(f"{doing}: the worker sent a malformed error")
         raise StudentCodeError.from_reply(error, doing)
 
-    def _read_exact(self, n: int, deadline: float) -> bytes:
+    def _read_exact(self, n: int, deadline: float) -> bytearray:
+        """``n`` bytes from the worker, into one buffer of that size (no copies: arrays are decoded in place)."""
         sock = self.process.sock
-        chunks = bytearray()
-        while len(chunks) < n:
+        data = bytearray(n)
+        view, got = memoryview(data), 0
+        while got < n:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             sock.settimeout(remaining)
-            chunk = sock.recv(min(n - len(chunks), 1 << 20))
-            if not chunk:
+            count = sock.recv_into(view[got:], min(n - got, 1 << 20))
+            if not count:
                 raise EOFError
-            chunks += chunk
-        return bytes(chunks)
+            got += count
+        self.received += n
+        return data
 
     def _crashed(self, doing: str) -> WorkerCrashed:
         proc = self.process.proc
@@ -129,6 +142,8 @@ class InProcessWorker:
 
     Same wire round trip as the real worker, none of its isolation. Never used to grade.
     """
+
+    received = 0  # (nothing crosses a socket)
 
     def __init__(self, root: Path, **_: Any) -> None:
         import importlib.util
@@ -194,13 +209,20 @@ def missing_module_reason(missing: str, root: Path, environment: Environment | N
 
 
 class Session:
-    """Everything the grader does with one submission: workers on demand, handles, deadlines."""
+    """Everything the grader does with one submission: workers on demand, handles, deadlines.
+
+    ``root`` is what the grader reads of the submission (its source for static checks, a predictions
+    file, the notebook's cells); ``workdir`` is where its workers run (default: ``root``). When grading,
+    ``root`` is a snapshot taken before any submission code ran, which the sandbox account cannot reach,
+    so nothing the code does to its own copy (a file swapped for a link, a FIFO) reaches the grader's reads.
+    """
 
     def __init__(self, root: Path, *, label: str = "submission", limits: Limits | None = None,
                  timeouts: Timeouts | None = None, python: str | None = None, user: SandboxUser | None = None,
                  worker_factory: Callable[..., Any] = Worker, deadline: float | None = None,
-                 environment: Environment | None = None) -> None:
+                 environment: Environment | None = None, workdir: Path | None = None) -> None:
         self.root = Path(root)
+        self.workdir = Path(workdir) if workdir is not None else self.root
         self.label = label
         self.limits = limits or Limits()
         self.timeouts = timeouts or Timeouts()
@@ -213,7 +235,8 @@ class Session:
         self._generation = 0
         self._failed_imports: dict[str, SubmissionError] = {}
         self._output: list[str] = []
-        self.notes: list[str] = []  # "[autograder] ..." lines the worker printed (e.g. the CUDA fallback)
+        self._received = 0  # bytes sent by this session's earlier workers
+        self.notes: list[str] = []  # the NOTES the worker's own parts printed codes of (e.g. the CUDA fallback)
 
     # -- worker lifecycle ---------------------------------------------------------------------
     @property
@@ -222,8 +245,9 @@ class Session:
             self._collect_output()
             if self._worker is not None:
                 self._worker.stop()
+                self._received += self._worker.received
             self._generation += 1
-            self._worker = self._factory(self.root, limits=self.limits, start_timeout=self._timeout(
+            self._worker = self._factory(self.workdir, limits=self.limits, start_timeout=self._timeout(
                 self.timeouts.start, "starting the worker"), python=self.python, user=self.user)
         return self._worker
 
@@ -236,6 +260,15 @@ class Session:
     def close(self) -> None:
         self.restart()
         self._worker = None
+
+    def quiesce(self) -> None:
+        """Stop this session's worker and, with a sandbox account, every process the account runs: nothing of
+        the submission is alive afterwards (say, to time the reference on a machine it cannot load)."""
+        self.restart()
+        if self.user is not None:
+            from . import sandbox_user
+
+            sandbox_user.kill_all(self.user)
 
     def __enter__(self) -> Session:
         return self
@@ -251,9 +284,9 @@ class Session:
                 printed = [line for line in text.splitlines(keepends=True) if not line.startswith(NOTE_PREFIX)]
                 self._output.append("".join(printed))
                 for line in text.splitlines():
-                    note = line.removeprefix(NOTE_PREFIX).strip()
-                    if line.startswith(NOTE_PREFIX) and note not in self.notes and len(self.notes) < 10:
-                        self.notes.append(note[:300])
+                    note = NOTES.get(line.removeprefix(NOTE_PREFIX).strip()) if line.startswith(NOTE_PREFIX) else None
+                    if note is not None and note not in self.notes:
+                        self.notes.append(note)
 
     @property
     def notebook_record(self) -> Any:
@@ -276,6 +309,10 @@ class Session:
     def _request(self, op: str, args: list, doing: str) -> Any:
         worker = self.worker
         generation = self._generation
+        if self._received + worker.received > self.limits.run_message_mb << 20:
+            worker.stop()
+            raise BadOutput(f"{doing}: not sent, the submission's workers have sent the grader more than "
+                            f"{self.limits.run_message_mb} MiB in this run")
 
         def to_ref(obj: Any) -> wire.Ref:
             if not isinstance(obj, RemoteObject) or obj._session is not self:

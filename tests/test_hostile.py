@@ -17,6 +17,7 @@ grader has no user switch and those attacks are outside what it promises (README
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ from tests.support.splice import build_submission, load_case, load_cases
 results_dir, listener = hostile.results_dir, hostile.listener  # fixtures shared by the hostile corpora
 
 CASES = load_cases(ROOT / "tests" / "submissions" / "hw6_hostile")
+HONEST_TOTAL = 61  # hw6's points with the einsum tasks on (58 + 3): every case is graded on all of them
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,8 @@ def private_hw6():
     for part in ("tests/grading/hw6", "fixtures/hw6", "reference/hw6"):
         shutil.copytree(ROOT / part, home / part, ignore=shutil.ignore_patterns("__pycache__"))
     home.chmod(0o700)
-    yield assignment.load("hw6", home)
+    hw6 = assignment.load("hw6", home)  # the attacks live in einsum_tasks.py: graded with its tests turned on
+    yield dataclasses.replace(hw6, parts={**hw6.parts, "einsum": "graded"})
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -112,7 +115,7 @@ def test_hostile_submission_gets_exactly_its_honest_score(case_dir, private_hw6,
     full = sum(t["max_score"] for t in data["tests"])
     assert failed_numbers(data) == lost, case["description"]
     assert data["score"] == pytest.approx(full - sum(t["max_score"] for t in data["tests"] if t["number"] in lost))
-    assert full == 71 and "pwned" not in out.read_text() and data["score"] != STALE["score"]
+    assert full == HONEST_TOTAL and "pwned" not in out.read_text() and data["score"] != STALE["score"]
     for test in data["tests"]:
         if test["number"] in lost:
             assert test.get("output"), f"{test['number']} failed without saying why"

@@ -446,7 +446,7 @@ def test_oversized_reply_is_bad_output(root: Path) -> None:
     with real_session(root, limits=Limits(message_mb=1)) as s:
         core = s.module("toypkg.core")
         np.testing.assert_array_equal(core.big(10), np.zeros(10))
-        with pytest.raises(BadOutput, match="too large"):
+        with pytest.raises(BadOutput, match="larger than the limit"):
             core.big(1 << 18)  # 2 MiB of float64
         assert s.module("toypkg.core").add(1, 2) == 3
 

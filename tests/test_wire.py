@@ -272,7 +272,7 @@ def test_oversized_header_is_refused_before_reading_it() -> None:
         calls.append(n)
         return wire.HEADER.pack(1 << 40, 0)
 
-    with pytest.raises(WireError, match="too large"):
+    with pytest.raises(WireError, match="over the limit|larger than the limit"):
         wire.read_frame(read_exact, 1 << 20)
     assert calls == [wire.HEADER.size]  # the 1 TiB header was never read
 
@@ -280,10 +280,10 @@ def test_oversized_header_is_refused_before_reading_it() -> None:
 def test_oversized_buffers_are_refused() -> None:
     big = frame({"$nd": 0, "dtype": "<f8", "shape": [200]}, [bytes(1600)])
     assert read(big, max_bytes=4000).shape == (200,)
-    with pytest.raises(WireError, match="too large"):
+    with pytest.raises(WireError, match="over the limit|larger than the limit"):
         read(big, max_bytes=1000)
     header = wire.HEADER.pack(2, 10**6) + b"{}"
-    with pytest.raises(WireError, match="too large"):
+    with pytest.raises(WireError, match="over the limit|larger than the limit"):
         read(header)
 
 
@@ -291,3 +291,32 @@ def test_truncated_frame_is_an_eof() -> None:
     raw = wire.dump_frame({"$nd": 0, "dtype": "<f8", "shape": [4]}, [bytes(32)])
     with pytest.raises(EOFError):
         read(raw[:-5])
+
+
+def test_a_header_over_its_own_limit_is_refused_whatever_the_message_limit() -> None:
+    calls = []
+
+    def read_exact(n: int) -> bytes:
+        calls.append(n)
+        return wire.HEADER.pack(wire.MAX_HEADER_BYTES + 1, 0)
+
+    with pytest.raises(WireError, match="header of .* bytes is over the limit"):
+        wire.read_frame(read_exact, 1 << 30)
+    assert calls == [wire.HEADER.size]
+
+
+def test_too_many_buffers_are_refused_before_reading_them() -> None:
+    with pytest.raises(WireError, match="buffers, over the limit"):
+        wire.read_frame(lambda n: wire.HEADER.pack(2, wire.MAX_BUFFERS + 1), 1 << 30)
+
+
+def test_a_message_with_too_many_values_is_refused_while_decoding() -> None:
+    with pytest.raises(WireError, match="more than 1000000 values"):
+        wire.decode({"$dict": [[i, i] for i in range(wire.MAX_ITEMS // 2 + 1)]}, [])
+    assert len(wire.decode(list(range(1000)), [])) == 1000
+
+
+def test_arrays_from_a_bytearray_are_decoded_without_a_copy() -> None:
+    raw = bytearray(np.arange(4.0).tobytes())
+    array = wire.decode({"$nd": 0, "dtype": "<f8", "shape": [4]}, [raw])
+    assert array.flags.writeable and np.shares_memory(array, np.frombuffer(raw))

@@ -13,7 +13,7 @@ import importlib.abc
 import importlib.machinery
 import sys
 
-NOTICE = "[autograder] No GPU on the grader: 'cuda' ran on the CPU instead."
+NOTICE = "[autograder] cuda-on-cpu"  # a code: the grader holds the text (session.NOTES)
 used = False
 
 
@@ -99,7 +99,8 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
             try:
                 patch(module)
             except Exception as exc:  # noqa: BLE001 - never break the student's import
-                print(f"[autograder] could not set up the CPU fallback for CUDA: {exc}", file=sys.stderr)
+                print("[autograder] cuda-shim-failed", file=sys.stderr)
+                print(f"could not set up the CPU fallback for CUDA: {type(exc).__name__}: {exc}", file=sys.stderr)
 
         loader.exec_module = exec_and_patch
         return spec

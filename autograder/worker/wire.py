@@ -36,6 +36,12 @@ ALLOWED_DTYPES = frozenset(
     )
 )
 MAX_DEPTH = 64
+#: Bounds the trusted side checks before it decodes a reply, so that its memory stays bounded whatever the
+#: worker sends: the JSON header's bytes (strings and numbers are in it), the buffers' count, and the values
+#: (list items, dict entries, tuple items) in one message. Array bytes are bounded by the caller's max_bytes.
+MAX_HEADER_BYTES = 4 << 20
+MAX_BUFFERS = 10_000
+MAX_ITEMS = 1_000_000
 
 
 class WireError(ValueError):
@@ -143,15 +149,20 @@ def _strict_float(x: Any) -> float:
 
 
 def decode(data: Any, buffers: list[bytes], make_ref: Callable[[Ref], Any] | None = None,
-           depth: int = 0) -> Any:
-    """Rebuild a value from ``encode``'s output, strictly (see the module docstring)."""
+           depth: int = 0, budget: list[int] | None = None) -> Any:
+    """Rebuild a value from ``encode``'s output, strictly (see the module docstring), refusing one that holds
+    more than ``MAX_ITEMS`` values or nests deeper than ``MAX_DEPTH``."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
+    budget = budget if budget is not None else [MAX_ITEMS]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise WireError(f"message holds more than {MAX_ITEMS} values")
     kind = type(data)
     if data is None or kind in (bool, int, float, str):
         return data
     if kind is list:
-        return [decode(v, buffers, make_ref, depth + 1) for v in data]
+        return [decode(v, buffers, make_ref, depth + 1, budget) for v in data]
     if kind is not dict or len(data) == 0:
         raise WireError(f"unexpected {kind.__name__} in message")
     tag = next(iter(data))
@@ -160,16 +171,16 @@ def decode(data: Any, buffers: list[bytes], make_ref: Callable[[Ref], Any] | Non
     if len(data) != (2 if tag == "$ref" else 1):
         raise WireError(f"malformed tagged value {tag!r}")
     if tag == "$tuple" and type(data[tag]) is list:
-        return tuple(decode(v, buffers, make_ref, depth + 1) for v in data[tag])
+        return tuple(decode(v, buffers, make_ref, depth + 1, budget) for v in data[tag])
     if tag == "$dict" and type(data[tag]) is list:
         out = {}
         for pair in data[tag]:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict entry")
-            key = decode(pair[0], buffers, make_ref, depth + 1)
+            key = decode(pair[0], buffers, make_ref, depth + 1, budget)
             if type(key) not in (str, int, float, bool, tuple) and key is not None:
                 raise WireError("unhashable dict key")
-            out[key] = decode(pair[1], buffers, make_ref, depth + 1)
+            out[key] = decode(pair[1], buffers, make_ref, depth + 1, budget)
         return out
     if tag == "$float":
         return _strict_float(data)
@@ -201,7 +212,8 @@ def _decode_array(data: dict, buffers: list[bytes]) -> np.ndarray:
     dt = np.dtype(dtype)
     if len(raw) != math.prod(shape) * dt.itemsize:
         raise WireError("array bytes do not match its shape")
-    return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+    array = np.frombuffer(raw, dtype=dt).reshape(shape)
+    return array if array.flags.writeable else array.copy()  # a bytearray buffer is used in place
 
 
 # -- framing -------------------------------------------------------------------------------------
@@ -217,11 +229,14 @@ def dump_frame(header: Any, buffers: list[bytes]) -> bytes:
 
 
 def read_frame(read_exact: Callable[[int], bytes], max_bytes: int) -> tuple[Any, list[bytes]]:
-    """Read one message with ``read_exact(n)``; refuse messages larger than ``max_bytes`` in all."""
+    """Read one message with ``read_exact(n)``; refuse messages larger than ``max_bytes`` in all, whose JSON
+    header is over ``MAX_HEADER_BYTES`` or which has more than ``MAX_BUFFERS`` buffers, before reading them."""
     size, count = HEADER.unpack(read_exact(HEADER.size))
     total = size
-    if size > max_bytes or count > 100_000:
-        raise WireError("message too large")
+    if size > min(max_bytes, MAX_HEADER_BYTES):
+        raise WireError(f"message header of {size} bytes is over the limit of {min(max_bytes, MAX_HEADER_BYTES)}")
+    if count > MAX_BUFFERS:
+        raise WireError(f"message has {count} buffers, over the limit of {MAX_BUFFERS}")
     try:
         header = json.loads(read_exact(size), parse_constant=_no_constants)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -231,7 +246,7 @@ def read_frame(read_exact: Callable[[int], bytes], max_bytes: int) -> tuple[Any,
         (length,) = LENGTH.unpack(read_exact(LENGTH.size))
         total += length
         if total > max_bytes:
-            raise WireError("message too large")
+            raise WireError(f"message is larger than the limit of {max_bytes >> 20} MiB")
         buffers.append(read_exact(length))
     return header, buffers
 

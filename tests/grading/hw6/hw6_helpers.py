@@ -233,36 +233,36 @@ def gradient(layer: RemoteObject, key: str, what: str) -> Any:
 
 
 def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, params: dict[str, np.ndarray],
-                          what: str) -> None:
-    """Compare ``layer``'s backward pass with the grader's central differences of sum(forward(X) * G).
+                          what: str, reference_layer: RemoteObject | None = None) -> None:
+    """Compare ``layer``'s backward pass with the grader's finite differences of sum(forward(X) * G).
 
-    The analytic gradients come from one forward/backward; every finite difference is a separate
-    forward call with a perturbed X or parameter, so backward cannot pass by agreeing with itself.
-    Bias gradients are compared in the parameter's shape, whatever valid layout the layer stores.
+    The analytic gradients come from one forward/backward. The finite differences are taken along random
+    directions with random steps, each a separate forward call in an order the submission cannot predict,
+    between calls at unrelated points; every output is also checked against ``reference_layer``'s (the
+    reference's layer with the same parameters), so a forward that answers from memory is caught. Bias
+    gradients may have any valid layout ((n,), (1, n), (1, 1, 1, n)).
     """
-    out_shape = G.shape
-
-    def objective(out: Any) -> float:
-        return float(np.sum(checks.assert_shape(out, out_shape, f"{what}.forward") * G))
-
     layer.forward(X)
     analytic = {"X": layer.backward(G)}
     analytic.update({name: gradient(layer, name, what) for name in params})
-    numeric = {"X": gradcheck.numerical_gradient(lambda x: objective(layer.forward(x)), X)}
-    handle = layer.parameters
-    for name, value in params.items():
-        def perturbed(p: np.ndarray, name: str = name) -> float:
-            handle[name] = p
-            return objective(layer.forward(X))
 
-        numeric[name] = gradcheck.numerical_gradient(perturbed, value)
-        handle[name] = value
-    for name, grad in numeric.items():
-        label = "backward(dLdY) (= dL/dX)" if name == "X" else f'gradients["{name}"]'
-        got = checks.as_array(analytic[name], f"{what}: {label}")
-        if name == "b" and got.size == grad.size:  # (n,), (1, n) or (1, 1, 1, n): the same gradient
-            got = got.reshape(grad.shape)
-        gradcheck.assert_gradient(got, grad, f"{what}: {label}")
+    def evaluator(target: RemoteObject) -> Callable[[str, np.ndarray], Any]:
+        handle = target.parameters
+
+        def evaluate(name: str, value: np.ndarray) -> Any:
+            if name == "X":
+                return target.forward(value)
+            handle[name] = value
+            try:
+                return target.forward(X)
+            finally:
+                handle[name] = params[name]
+
+        return evaluate
+
+    trusted = evaluator(reference_layer) if reference_layer is not None else None
+    gradcheck.assert_directional_gradients(evaluator(layer), {"X": X, **params}, analytic, G, what,
+                                           trusted=trusted)
 
 
 def assert_no_batch_loops(session: Session, cls: str) -> None:
@@ -289,37 +289,51 @@ def speed_inputs(kind: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarra
 
 def assert_as_fast_as_reference(submission: Session, reference: Session, build: Callable[[Session], RemoteObject],
                                 X: np.ndarray, dLdY: np.ndarray, cls: str, described: str) -> None:
-    """Time forward and backward on the same big batch in both workers; fail on a large ratio.
+    """Time forward and backward on a big batch in both workers; fail on a large ratio.
 
-    Measurements alternate between the two workers, and each side keeps its best time over up to
-    ``TIMING_ROUNDS`` rounds (stopping at the first round that passes), so that a busy machine
-    slows a vectorized submission down without failing it.
+    The reference is timed first, while nothing of the submission runs (its worker and every process of the
+    sandbox account are stopped), so that a submission cannot load the machine to slow the reference down.
+    Every timed call gets fresh inputs of the same shape (new random values, in an order drawn here), so that
+    nothing can be reused from an earlier call. Each side keeps its best time over up to ``TIMING_ROUNDS``
+    rounds (the submission stopping at the first round that passes): a busy machine slows a vectorized
+    submission down without failing it.
     """
-    sides = {}
-    for label, session in (("reference", reference), ("submission", submission)):
-        sides[label] = (session, build(session), {"forward": session.put(X), "backward": session.put(dLdY)})
+    rng = np.random.default_rng()  # unseeded: the submission cannot know the inputs before it gets them
+    submission.quiesce()
+    reference_layer = build(reference)
+    best_reference = {"forward": np.inf, "backward": np.inf}
+    for _ in range(TIMING_ROUNDS):
+        for method, elapsed in _times(reference, reference_layer, X.shape, dLdY.shape, rng).items():
+            best_reference[method] = min(best_reference[method], elapsed)
+    layer = build(submission)
+    best = {"forward": np.inf, "backward": np.inf}
+    for _ in range(TIMING_ROUNDS):
+        for method, elapsed in _times(submission, layer, X.shape, dLdY.shape, rng).items():
+            best[method] = min(best[method], elapsed)
+        if all(best[m] <= max(FLOOR_S, MAX_RATIO * best_reference[m]) for m in best):
+            break
     for method in ("forward", "backward"):
-        best = {"reference": np.inf, "submission": np.inf}
-        for _ in range(TIMING_ROUNDS):
-            for label, (_, layer, args) in sides.items():
-                best[label] = min(best[label], _time(layer, method, args, repeat=3))
-            if best["submission"] <= max(FLOOR_S, MAX_RATIO * best["reference"]):
-                break
-        codecheck.assert_runtime_ratio(best["submission"], best["reference"], f"{cls}.{method} on {described}",
+        codecheck.assert_runtime_ratio(best[method], best_reference[method], f"{cls}.{method} on {described}",
                                        max_ratio=MAX_RATIO, floor_s=FLOOR_S)
 
 
-def _time(layer: RemoteObject, method: str, args: dict[str, RemoteObject], repeat: int) -> float:
-    """Median wall time of ``layer.forward(X)`` or of ``layer.backward(dLdY)``, measured here. Each backward
-    follows a forward of its own (not timed): a layer may take what it needs out of its cache."""
-    times = []
-    for _ in range(repeat + 1):  # the first call warms up
+def _times(session: Session, layer: RemoteObject, x_shape: tuple, g_shape: tuple, rng: np.random.Generator,
+           repeat: int = 3) -> dict[str, float]:
+    """Median wall times of ``layer.forward(X)`` and ``layer.backward(dLdY)``, measured here, each call on
+    inputs it has not seen. Each backward follows a forward of its own (not timed): a layer may take what it
+    needs out of its cache. The first call of each warms up."""
+    inputs = [(session.put(rng.normal(size=x_shape)), session.put(rng.normal(size=g_shape)))
+              for _ in range(2 * (repeat + 1))]
+    times: dict[str, list[float]] = {"forward": [], "backward": []}
+    for k, i in enumerate(rng.permutation(len(inputs))):
+        X, G = inputs[i]
+        method = "forward" if k % 2 == 0 else "backward"
         if method == "backward":
-            layer.forward(args["forward"])
+            layer.forward(X)
         start = time.perf_counter()
-        getattr(layer, method)(args[method])
-        times.append(time.perf_counter() - start)
-    return float(np.median(times[1:]))
+        getattr(layer, method)(X if method == "forward" else G)
+        times[method].append(time.perf_counter() - start)
+    return {method: float(np.median(values[1:])) for method, values in times.items()}
 
 
 # -- the network, built as the course builds it -----------------------------------------------------------
