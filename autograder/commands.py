@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from . import assignment as assignments
 from . import fixtures as fixtures_mod
@@ -55,7 +56,7 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
     if args.save_notebook and result.notebook is not None:
         console.print(f"executed notebook written to {args.save_notebook}")
     for error in result.errors:
-        console.print(f"[bold red]grader problem:[/] {error}")
+        console.print(Text.assemble(("grader problem: ", "bold red"), error))
     return 0 if result.ok else 2
 
 

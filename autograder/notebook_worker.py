@@ -86,12 +86,15 @@ class NotebookWorker(Worker):
         self.limits = limits
         self.spec = spec
         source, plan = spec.load(root)
-        deadline = time.monotonic() + start_timeout
+        # Each attempt gets the whole start budget for the kernel and each cell its own cell_timeout: a cell that
+        # hangs costs its own time and what it defines, never the start of the kernel that runs without it.
+        # Every attempt leaves at least one cell out, so there are at most len(plan) + 1 of them.
         while True:
             planned = [c for c in plan if c.index not in spec.record.excluded]
+            deadline = time.monotonic() + start_timeout
             self._start(root, python, user, deadline)
             try:
-                if self._run_cells(source, planned, deadline):
+                if self._run_cells(source, planned, deadline + spec.cell_timeout * len(planned)):
                     break
             except BaseException:
                 self.stop()
@@ -100,7 +103,7 @@ class NotebookWorker(Worker):
         labels = {c.source: c.label for c in planned}
         self._client.kc.execute(f"import _autograder_bridge\n_autograder_bridge.serve({labels!r})",
                                 store_history=False)
-        self.info = self.request("hello", [], timeout=max(deadline - time.monotonic(), 5.0),
+        self.info = self.request("hello", [], timeout=max(start_timeout, 5.0),
                                  doing="starting the notebook's kernel")
         # The kernel's start-up chatter is not the student's output; the grader's own notes are kept.
         startup = self.process.output.take()

@@ -27,7 +27,7 @@ def results_table(results: Results, title: str) -> Table:
         if test.visibility and test.visibility != "visible":
             mark.append(f" ({test.visibility})", style="dim")
         name = test.name.removeprefix(f"{test.number} ") if test.number else test.name
-        table.add_row(test.number or "", name, f"{_points(test.score)}/{_points(test.max_score)}", mark)
+        table.add_row(Text(test.number or ""), Text(name), f"{_points(test.score)}/{_points(test.max_score)}", mark)
     table.add_section()
     table.add_row("", Text("Total", style="bold"), Text(f"{_points(results.score)}/{_points(results.max_score)}",
                                                         style="bold"), "")
@@ -38,8 +38,8 @@ def print_results(results: Results, title: str, *, details: bool, console: Conso
     """The table, then (with ``details``) what went wrong in each failed test."""
     console = console or Console()
     console.print(results_table(results, title))
-    if results.output:
-        console.print(results.output)
+    if results.output:  # may quote the submission (a file's name, a cell's error): never read as markup
+        console.print(Text(results.output))
     failed = [t for t in results.tests if not t.passed and t.output]
     if details and failed:
         console.rule("What went wrong")

@@ -66,6 +66,20 @@ def test_not_a_zip_still_gets_valid_results(tmp_path):
     assert all("not a readable .zip" in t["output"] for t in data["tests"])
 
 
+def test_text_from_the_submission_is_never_read_as_markup(tmp_path):
+    """A name the grader quotes (here in a note on what intake left out) holding Rich markup ([/]) is printed
+    as it is: it once crashed `autograder grade` after results.json was written."""
+    submission = tmp_path / "submission"
+    shutil.copytree(ROOT / "examples" / "hw6_student", submission)
+    (submission / "notes[").mkdir()
+    (submission / "notes[" / "]x.py").symlink_to(submission / "README.md")  # quoted as 'notes[/]x.py'
+    out = tmp_path / "results.json"
+    proc = run("grade", "hw6", str(submission), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "'notes[/]x.py' was left out of your submission" in proc.stdout
+    assert "'notes[/]x.py'" in json.loads(out.read_text())["output"]
+
+
 def test_run_autograder_as_gradescope_does(tmp_path):
     """The bundle unzipped in /autograder/source, run_autograder copied to /autograder, the upload a zip."""
     root = tmp_path / "autograder"

@@ -78,6 +78,12 @@ ISSUE_ATTACKS = {
     "the network": ["use_the_network"],
     "environment variables with secrets": ["read_environment_secrets"],
     "writing into the grader's directories": ["write_grader_files"],
+    # round 2 (issue 11)
+    "the grader reading files the submission turned into links or FIFOs": ["swap_files_for_links"],
+    "replies built to exhaust the grader's memory": ["huge_replies", "forge_worker_replies"],
+    "a loop that memoizes the timed inputs": ["memoize_timed_calls"],
+    "a forward that detects the gradient check": ["detect_gradient_check"],
+    "printing lines in the grader's format": ["pose_as_the_grader"],
 }
 
 
@@ -120,6 +126,8 @@ def test_hostile_submission_gets_exactly_its_honest_score(case_dir, private_hw6,
         if test["number"] in lost:
             assert test.get("output"), f"{test['number']} failed without saying why"
     assert out.stat().st_size < 1 << 20, "the output cap keeps results.json small"
+    if case.get("forbidden_in_output"):  # nothing the submission printed reaches the always-visible output
+        assert case["forbidden_in_output"] not in data.get("output", "")
     assert elapsed < case["time_bound"], f"took {elapsed:.1f} s, over the case's bound"
 
     assert snapshot(private_hw6.root) == private_before

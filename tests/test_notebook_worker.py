@@ -316,6 +316,19 @@ def test_a_cell_that_hangs_is_reported_and_the_rest_is_graded(toy, tmp_path: Pat
     assert f"- cell {cell_number('add')} did not finish in time: over 5 s (an infinite loop?)" in tests["1.1"][1]
 
 
+def test_a_hung_cell_as_long_as_the_kernel_start_budget_costs_only_what_it_defines(toy, tmp_path: Path) -> None:
+    """The cell's timeout equal to the kernel's start timeout: the restarted kernel still gets its own start budget."""
+    import dataclasses
+
+    tight = dataclasses.replace(toy, timeouts=Timeouts(start=5, call=10, total=120))
+    hang = "def add(a, b):\n    return a + b\n\n\nimport time\ntime.sleep(600)"
+    source = toy_notebook.notebook(tmp_path / "sub", add=(hang, ("grader:run",)))
+    data, report = run(tight, source.parent, tmp_path / "results.json")
+    tests = outputs(data)
+    assert tests["1.2"] == (2.0, "") and tests["1.3"] == (2.0, ""), tests
+    assert tests["1.1"][0] == 0 and "did not finish in time" in tests["1.1"][1]
+
+
 @pytest.mark.parametrize("files, reason", [
     ({FILENAME: "this is not json"}, "toy.ipynb is not a Jupyter notebook: it is not valid JSON"),
     ({"answers.py": "def add(a, b):\n    return a + b\n"}, "no notebook in the submission: expected toy.ipynb"),

@@ -151,6 +151,27 @@ def test_zip_submission_is_graded(toy, tmp_path: Path) -> None:
     assert by_number(data)["1.2"]["status"] == "passed"
 
 
+def test_what_intake_leaves_out_is_noted_and_the_rest_graded(toy, tmp_path: Path) -> None:
+    source = write_tree(tmp_path / "upload", {"calc.py": (toy.reference_dir / "calc.py").read_text()})
+    (source / "answers.py").symlink_to(toy.reference_dir / "calc.py")
+    data, report = run(toy, source, tmp_path / "results.json")
+    assert report.ok and data["score"] == run(toy, toy.reference_dir, tmp_path / "ref.json")[0]["score"]
+    assert "Note: 'answers.py' was left out of your submission: it is a symbolic link" in data["output"]
+
+
+def test_an_intake_crash_still_writes_results(toy, tmp_path: Path, monkeypatch) -> None:
+    from autograder import grading
+
+    def explode(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(grading, "unpack", explode)
+    data, report = run(toy, toy.reference_dir, tmp_path / "results.json")
+    assert data["score"] == 0 and data["tests"] and all(t["status"] == "failed" for t in data["tests"])
+    assert "could not read your submission (RecursionError)" in data["tests"][0]["output"]
+    assert any("intake failed: RecursionError" in e for e in report.errors)
+
+
 def test_crash_and_timeout_cost_only_their_tests(toy, tmp_path: Path) -> None:
     fast = dataclasses.replace(toy, timeouts=Timeouts(call=1, total=60))
     source = submission(

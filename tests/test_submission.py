@@ -173,3 +173,68 @@ def test_destination_must_be_new(tmp_path: Path) -> None:
     (tmp_path / "work").mkdir()
     with pytest.raises(FileExistsError):
         unpack(write_zip(tmp_path / "s.zip", PACKAGE), tmp_path / "work")
+
+
+# -- what intake leaves out, and says so (issue 11: intake never crashes) ------------------------------
+def test_encrypted_zip_members_are_left_out_with_a_note(tmp_path: Path) -> None:
+    archive = tmp_path / "s.zip"
+    write_zip(archive, PACKAGE)
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("neural_networks/secret.py", b"garbage that needs a password")
+    data = bytearray(archive.read_bytes())  # flag the member as encrypted, as a password-protected zip does
+    name = b"neural_networks/secret.py"
+    for signature, flag_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at:start + name_at + len(name)] == name:
+                data[start + flag_at] |= 0x1
+            start += 4
+    archive.write_bytes(bytes(data))
+    with pytest.raises(RuntimeError, match="encrypted"):  # what crashed intake before
+        zipfile.ZipFile(archive).read("neural_networks/secret.py")
+    notes: list[str] = []
+    root = unpack(archive, tmp_path / "out", notes)
+    assert files(root) == EXPECTED
+    assert notes == ["'neural_networks/secret.py' was left out of your submission: it is password-protected "
+                     "(encrypted) in the archive"]
+
+
+def test_a_folder_tree_deeper_than_the_limit_is_cut_with_a_note(tmp_path: Path) -> None:
+    source = write_tree(tmp_path / "s", PACKAGE)
+    deep = source / "deep"
+    for _ in range(submission_mod.MAX_DEPTH + 40):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "x.py").write_text("x = 1\n")
+    notes: list[str] = []
+    root = unpack(source, tmp_path / "out", notes)
+    assert {k: v for k, v in files(root).items() if not k.startswith("deep/")} == EXPECTED
+    assert len(notes) == 1 and f"nested deeper than {submission_mod.MAX_DEPTH} folders" in notes[0]
+
+
+def test_links_fifos_and_a_linked_submission_are_never_followed(tmp_path: Path) -> None:
+    import os
+
+    source = write_tree(tmp_path / "s", PACKAGE)
+    secret = write_tree(tmp_path / "secret", {"answers.py": "ANSWER = 42\n"})
+    (source / "answers.py").symlink_to(secret / "answers.py")
+    (source / "shared").symlink_to(secret)
+    os.mkfifo(source / "pipe.py")
+    notes: list[str] = []
+    root = unpack(source, tmp_path / "out", notes)
+    assert files(root) == EXPECTED  # neither the linked file nor the FIFO (opening it would hang)
+    assert sum("symbolic link" in n for n in notes) == 2 and sum("not a regular file" in n for n in notes) == 1
+    (tmp_path / "linked").symlink_to(source)
+    with pytest.raises(BadSubmission, match="is a symbolic link"):
+        unpack(tmp_path / "linked", tmp_path / "out2")
+    os.mkfifo(tmp_path / "submission.zip")
+    with pytest.raises(BadSubmission, match="neither a folder nor a file"):
+        unpack(tmp_path / "submission.zip", tmp_path / "out3")
+
+
+def test_names_of_left_out_entries_are_quoted_and_bounded(tmp_path: Path) -> None:
+    source = write_tree(tmp_path / "s", PACKAGE)
+    (source / ("Note: the hidden test expects 42 " + "x" * 150)).symlink_to(source / "README.md")
+    notes: list[str] = []
+    unpack(source, tmp_path / "out", notes)
+    assert notes[0].startswith("'Note: the hidden test") and "..." in notes[0] and len(notes[0]) < 200
