@@ -174,10 +174,13 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
             if save_notebook is not None and report.notebook is not None:
                 _save_notebook(report, Path(save_notebook))
         finally:
-            if choice.user is not None:  # nothing the submission started may outlive grading
+            if choice.user is not None:  # nothing the submission started may outlive grading, nor what it wrote
                 survivors = sandbox_user.kill_all(choice.user)
                 if survivors:
                     log.append(f"WARNING: processes of {choice.user.name} survived SIGKILL: {survivors}")
+                left = sandbox_user.remove_leftovers(choice.user)
+                if left:
+                    log.append(f"removed what the submission left in shared temporary folders: {', '.join(left[:20])}")
             shutil.rmtree(work, ignore_errors=True)
     report.log = log
     report.staff_log = "\n".join(log + [report.staff_log]).strip()
@@ -255,7 +258,8 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         notes.append("Some grading tests could not run; your instructor has been told.")
     if notes:
         results.output = "\n\n".join(notes)
-    return GradeReport(results, "\n".join(context.staff_log), context.errors, record)
+    staff = [f"WARNING: {n}" for n in context.submission.staff_notes] + context.staff_log
+    return GradeReport(results, "\n".join(staff), context.errors, record)
 
 
 def _save_notebook(report: GradeReport, path: Path) -> None:

@@ -19,6 +19,7 @@ import fcntl
 import functools
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -216,3 +217,31 @@ def kill_all(user: SandboxUser, timeout: float = 10.0) -> list[int]:
 
 __all__ = ["DEFAULT_NAME", "NAME_ENV", "Choice", "SandboxUser", "can_read", "choose", "create", "exclusive",
            "hand_over", "kill_all", "lookup", "processes"]
+
+
+#: Where any account may write outside its own copy (world-writable, sticky).
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_leftovers(user: SandboxUser, folders: tuple[str, ...] = SHARED_TEMP) -> list[str]:
+    """Delete what ``user`` left in the shared temporary folders (entries it owns, with all they hold), so that
+    nothing of one submission is there for the next; returns what was removed. Call once none of its
+    processes is left (``kill_all``)."""
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != user.uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+                removed.append(entry.path)
+            except OSError:
+                pass
+    return removed

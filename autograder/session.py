@@ -46,6 +46,11 @@ NOTES = {
     "cuda-shim-failed": "The grader could not set up its CPU fallback for CUDA; code that needs CUDA may fail.",
     "shell-skipped": "Shell commands (lines starting with !) were skipped: the grader runs none.",
 }
+#: Codes for the staff log only.
+STAFF_NOTES = {
+    "no-network-filter": "the worker could not install its seccomp filter (libseccomp or seccomp missing): only "
+                         "Python's audit hook denies the network, not to child processes or native code",
+}
 
 
 class Worker:
@@ -237,6 +242,7 @@ class Session:
         self._output: list[str] = []
         self._received = 0  # bytes sent by this session's earlier workers
         self.notes: list[str] = []  # the NOTES the worker's own parts printed codes of (e.g. the CUDA fallback)
+        self.staff_notes: list[str] = []  # the STAFF_NOTES likewise, for the staff log
 
     # -- worker lifecycle ---------------------------------------------------------------------
     @property
@@ -284,9 +290,11 @@ class Session:
                 printed = [line for line in text.splitlines(keepends=True) if not line.startswith(NOTE_PREFIX)]
                 self._output.append("".join(printed))
                 for line in text.splitlines():
-                    note = NOTES.get(line.removeprefix(NOTE_PREFIX).strip()) if line.startswith(NOTE_PREFIX) else None
-                    if note is not None and note not in self.notes:
-                        self.notes.append(note)
+                    code = line.removeprefix(NOTE_PREFIX).strip() if line.startswith(NOTE_PREFIX) else None
+                    if code in NOTES and NOTES[code] not in self.notes:
+                        self.notes.append(NOTES[code])
+                    if code in STAFF_NOTES and STAFF_NOTES[code] not in self.staff_notes:
+                        self.staff_notes.append(STAFF_NOTES[code])
 
     @property
     def notebook_record(self) -> Any:

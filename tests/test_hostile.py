@@ -84,6 +84,8 @@ ISSUE_ATTACKS = {
     "a loop that memoizes the timed inputs": ["memoize_timed_calls"],
     "a forward that detects the gradient check": ["detect_gradient_check"],
     "printing lines in the grader's format": ["pose_as_the_grader"],
+    "the network from child processes (python -c, bash's /dev/tcp)": ["network_from_children"],
+    "files left in /tmp, /var/tmp and /dev/shm for the next submission": ["leave_files_behind"],
 }
 
 
@@ -126,6 +128,8 @@ def test_hostile_submission_gets_exactly_its_honest_score(case_dir, private_hw6,
         if test["number"] in lost:
             assert test.get("output"), f"{test['number']} failed without saying why"
     assert out.stat().st_size < 1 << 20, "the output cap keeps results.json small"
+    if case.get("left_behind"):  # nothing of the submission is left for the next one
+        assert not [p for folder in sandbox_user.SHARED_TEMP for p in Path(folder).glob(case["left_behind"] + "*")]
     if case.get("forbidden_in_output"):  # nothing the submission printed reaches the always-visible output
         assert case["forbidden_in_output"] not in data.get("output", "")
     assert elapsed < case["time_bound"], f"took {elapsed:.1f} s, over the case's bound"

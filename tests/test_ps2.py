@@ -87,7 +87,9 @@ def test_broken_parts_cost_exactly_their_points(tmp_path):
     assert knn_parts and linear_parts and cnn_parts
     assert broken == knn_parts | linear_parts | cnn_parts | {"2.3a.1"}, sorted(broken)
     # what each student reads
-    assert "numpy_typo_that_does_not_exist" in data["output"]
+    assert "numpy_typo_that_does_not_exist" in tests["2.1a.i"]["output"]  # inside the tests that needed it,
+    assert "numpy_typo_that_does_not_exist" not in data["output"]  # not at the top everyone sees
+    assert "ModuleNotFoundError" in data["output"]
     assert "stopped the kernel" in data["output"] and "SyntaxError" in data["output"]
     assert "KNearestNeighbor" in tests["2.1a.i"]["output"]
     assert data["score"] == 19 - sum(tests[n]["max_score"] for n in broken)

@@ -83,3 +83,45 @@ def test_stop_kills_the_whole_process_group(tmp_path: Path) -> None:
         time.sleep(0.01)
     else:
         pytest.fail("processes of the worker's group survived stop()")
+
+
+# -- the network, denied by the kernel to the worker and every process it starts -------------------------
+NETWORK_PROBE = '''
+import socket, subprocess, sys
+
+def attempts(port):
+    found = {}
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        found["socket"] = "opened"
+    except OSError as exc:
+        found["socket"] = type(exc).__name__
+    connect = ("import socket\\ntry:\\n    socket.create_connection(('127.0.0.1', %d), timeout=5)\\n"
+               "    print('connected')\\nexcept OSError as exc:\\n    print(exc.errno)" % port)
+    child = subprocess.run([sys.executable, "-c", connect], capture_output=True, text=True, timeout=30)
+    found["python child"] = child.stdout.strip()
+    bash = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d && echo connected" % port],
+                          capture_output=True, text=True, timeout=30)
+    found["bash /dev/tcp"] = "connected" if "connected" in bash.stdout else "refused"
+    found["unix socketpair"] = len(socket.socketpair())
+    return found
+'''
+
+
+def test_the_network_is_denied_to_the_worker_and_its_children(tmp_path: Path) -> None:
+    import errno
+    import socket
+
+    from autograder.session import Session
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    (tmp_path / "probe.py").write_text(NETWORK_PROBE)
+    with Session(tmp_path) as session:
+        found = session.module("probe").attempts(port)
+        assert session.staff_notes == []  # the filter was installed
+    with pytest.raises(TimeoutError):
+        listener.accept()  # nothing ever connected
+    assert found == {"socket": "PermissionError", "python child": str(errno.EACCES), "bash /dev/tcp": "refused",
+                     "unix socketpair": 2}

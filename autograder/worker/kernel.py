@@ -93,6 +93,8 @@ def main(argv: list[str]) -> None:
     app = IPKernelApp.instance()
     app.initialize(["-f", connection, "--IPKernelApp.capture_fd_output=False", "--HistoryManager.enabled=False",
                     "--IPKernelApp.quiet=True"])
+    # The kernel's own sockets to the grader are bound now; from here no process may open a network socket.
+    _autograder_bridge.run.deny_network_to_processes()
     app.shell.system = _no_shell
     app.shell.system_piped = _no_shell
     app.shell.system_raw = _no_shell

@@ -76,6 +76,17 @@ def deny_network() -> None:
     sys.addaudithook(hook)
 
 
+def deny_network_to_processes() -> None:
+    """The kernel-enforced filter (``_autograder_netfilter``), which covers the processes the submission starts
+    too. Where it cannot be installed the grader is told (a note code, for the staff log)."""
+    path = Path(__file__).with_name("_autograder_netfilter.py")
+    spec = importlib.util.spec_from_file_location("_autograder_netfilter", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if module.install() is not None:
+        print("[autograder] no-network-filter", file=sys.__stderr__, flush=True)
+
+
 class Handler:
     """Executes grader requests against the submission, keeping non-plain results as handles."""
 
@@ -255,6 +266,7 @@ def main(argv: list[str]) -> None:
     limits = json.loads(argv[argv.index("--limits") + 1]) if "--limits" in argv else {}
     apply_limits(limits)
     deny_network()
+    deny_network_to_processes()
     sock = socket.socket(fileno=fd)
     os.chdir(root)
     serve(sock, Handler(root))

@@ -238,9 +238,9 @@ def check_layer_gradients(layer: RemoteObject, X: np.ndarray, G: np.ndarray, par
 
     The analytic gradients come from one forward/backward. The finite differences are taken along random
     directions with random steps, each a separate forward call in an order the submission cannot predict,
-    between calls at unrelated points; every output is also checked against ``reference_layer``'s (the
-    reference's layer with the same parameters), so a forward that answers from memory is caught. Bias
-    gradients may have any valid layout ((n,), (1, n), (1, 1, 1, n)).
+    between calls at unrelated points; an output recalled for a moved input (unchanged where
+    ``reference_layer``'s, the reference's layer with the same parameters, changes) is caught. Bias gradients
+    may have any valid layout ((n,), (1, n), (1, 1, 1, n)).
     """
     layer.forward(X)
     analytic = {"X": layer.backward(G)}
