@@ -37,6 +37,46 @@ except ModuleNotFoundError:  # Python 3.10 (Gradescope's Ubuntu 22.04)
 PART_STATES = ("graded", "optional", "off")
 
 
+#: The keys of assignment.toml: (type, default, meaning). The one declaration load() checks against.
+KEYS: dict[str, tuple[type, Any, str]] = {
+    "title": (str, None, "the assignment's name, shown above results (default: its id)"),
+    "kind": (str, None, 'required: "package" (a folder of .py files) or "notebook" (a .ipynb)'),
+    "seed": (int, 0, "seed of the generator make_fixtures.generate gets"),
+    "timeouts": (dict, {}, "[timeouts]: start, call, total, in seconds (config.Timeouts)"),
+    "limits": (dict, {}, "[limits]: the worker's resource limits (config.Limits)"),
+    "settings": (dict, {}, "[settings]: see SETTINGS"),
+    "environment": (dict, None, "[environment] packages = [...]: the students' environment (environments.Spec)"),
+    "parts": (dict, {}, '[parts]: part = "graded", "optional" or "off", for tests marked @part'),
+}
+KINDS = ("package", "notebook")
+#: [settings] keys the harness reads: (type, default, meaning). Others are the assignment's own tests' to read.
+SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
+    "notebook": (str, "ID.ipynb", "notebook assignments: the notebook's file name in submissions and the reference"),
+    "notebook_mode": (str, "definitions", 'notebook assignments: "definitions" (imports, defs, classes, constants '
+                                          'and cells tagged grader:run) or "all" (every cell)'),
+    "cell_timeout": ((int, float), 60, "notebook assignments: seconds one cell may run"),
+    "template_exclude": (list, [], "shell patterns of reference files the template leaves out (e.g. outputs)"),
+}
+
+
+def _check_keys(data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ValueError(f"unknown key {', '.join(map(repr, unknown))} (known: {', '.join(KEYS)})")
+    for key, value in data.items():
+        if not isinstance(value, KEYS[key][0]) or isinstance(value, bool) and KEYS[key][0] is int:
+            wanted = {str: "a string", int: "an integer", dict: "a table ([...])"}[KEYS[key][0]]
+            raise ValueError(f"{key} must be {wanted}, got {value!r}")
+    if "kind" not in data:
+        raise ValueError('kind is missing: say kind = "package" or kind = "notebook"')
+    if data["kind"] not in KINDS:
+        raise ValueError(f"kind = {data['kind']!r}: choose one of {', '.join(KINDS)}")
+    # [settings] is also the assignment's own: its grading tests may read keys of their own (``assignment``)
+    for key, value in data.get("settings", {}).items():
+        if key in SETTINGS and not isinstance(value, SETTINGS[key][0]):
+            raise ValueError(f"[settings] {key} = {value!r}: expected {SETTINGS[key][2]}")
+
+
 def _parts(table: Any) -> dict[str, str]:
     if table is None:
         return {}
@@ -100,9 +140,10 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
         raise UnknownAssignment(f"no assignment {assignment_id!r} (known: {known})")
     try:
         data = tomllib.loads(path.read_text())
-        kind = data.get("kind", "package")
+        _check_keys(data)
+        kind = data["kind"]
         environment = Spec.from_table(assignment_id, data.get("environment"), path.parent, kind)
-        return Assignment(
+        loaded = Assignment(
             id=assignment_id, root=root, title=data.get("title", assignment_id), kind=kind,
             seed=int(data.get("seed", 0)), timeouts=replace_from(Timeouts(), data.get("timeouts")),
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
@@ -110,9 +151,42 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise AssignmentError(f"{path}: {exc}") from None
+    if kind == "notebook" and loaded.reference_dir.is_dir():  # (a student's kit has no reference)
+        name = str(loaded.settings.get("notebook", f"{assignment_id}.ipynb"))
+        if not (loaded.reference_dir / name).is_file():
+            raise AssignmentError(f"{path}: the notebook {name!r} ([settings] notebook) is not in "
+                                  f"{loaded.reference_dir}")
+    elif kind == "package" and "notebook" in loaded.settings:
+        raise AssignmentError(f"{path}: [settings] notebook is set but kind = \"package\": did you mean "
+                              'kind = "notebook"?')
+    return loaded
 
 
 def available(root: Path | None = None) -> list[str]:
     """The ids of every assignment under ``root``."""
     base = (Path(root) if root else project_root()) / "tests" / "grading"
     return sorted(p.parent.name for p in base.glob("*/assignment.toml"))
+
+
+def keys_markdown() -> str:
+    """Every assignment.toml key the harness reads, with its type, default and meaning, as Markdown tables:
+    the reference in docs/authoring.md, generated from the declarations load() checks against."""
+    import dataclasses
+
+    def table(rows: list[tuple[str, str, str, str]]) -> list[str]:
+        return ["| key | type | default | meaning |", "|---|---|---|---|",
+                *(f"| `{k}` | {t} | {d} | {m} |" for k, t, d, m in rows)]
+
+    def type_name(kind: Any) -> str:
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        return " or ".join({str: "string", int: "integer", float: "number", dict: "table", list: "list",
+                            bool: "boolean"}[k] for k in kinds)
+
+    lines = ["Top level:", "", *table([(k, type_name(t), "required" if k == "kind" else f"`{d!r}`" if d is not None
+                                        else "none", m) for k, (t, d, m) in KEYS.items()])]
+    for title, cls in (("[timeouts]", Timeouts), ("[limits]", Limits)):
+        lines += ["", f"`{title}`:", "", *table([(f.name, type_name(type(f.default)), f"`{f.default!r}`",
+                                                  f.metadata.get("help", "")) for f in dataclasses.fields(cls)])]
+    lines += ["", "`[settings]` (the harness reads these; other keys are the assignment's own, for its tests):", "",
+              *table([(k, type_name(t), f"`{d!r}`", m) for k, (t, d, m) in SETTINGS.items()])]
+    return "\n".join(lines)

@@ -10,6 +10,8 @@
     autograder env [ASSIGNMENT ...] [--lock|--check]  build (or verify) students' environments; --lock recompiles
     autograder data [NAME ...] [--download]       prepare datasets (real, or synthetic stand-ins offline)
     autograder sandbox [--create]                 how submission code is isolated here (root: the account)
+    autograder new ASSIGNMENT [--kind KIND]       start a new assignment (package or notebook) that grades
+    autograder student-kit ASSIGNMENT [--out ZIP]  what students get: template, public tests, their fixtures
 
 Exit status: 0 when the command did its job (whatever the score), 1 when a --check found a
 difference, 2 when the grader itself could not run.
@@ -48,13 +50,29 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("grade", "grade a submission with every test (instructors, Gradescope)"),
                        ("check", "run the public tests on your work and explain failures (students)")):
         p = sub.add_parser(name, help=text, description=text)
-        p.add_argument("assignment", help="assignment id, e.g. hw6 (see `autograder list`)")
-        p.add_argument("path", type=Path, help="the submission: a folder, a .zip, or a notebook (.ipynb)")
+        p.add_argument("assignment", help="assignment id, e.g. hw6 (see `autograder list`); inside a students' kit, "
+                                          "`autograder check PATH` alone finds the assignment from the kit")
+        p.add_argument("path", type=Path, nargs="?" if name == "check" else None,
+                       help="the submission: a folder, a .zip, or a notebook (.ipynb)")
         p.add_argument("--out", type=Path, help="write Gradescope's results.json here")
         p.add_argument("--staff-log", type=Path, help="write full tracebacks of failures here")
         p.add_argument("--save-notebook", type=Path, metavar="FILE",
                        help="notebook assignments: save the executed notebook, with feedback per part, here")
         p.add_argument("--quiet", action="store_true", help="no table, only the total")
+
+    text = ("the kit students get: the template, the public tests and only the fixtures they read (no hidden "
+            "test, expected value of one, hidden label or reference), a README; `autograder check PATH` runs in it")
+    p = sub.add_parser("student-kit", help=text, description=text)
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, help="the zip to write (default: ASSIGNMENT-kit.zip)")
+
+    text = ("start a new assignment that grades from the first minute: assignment.toml, a reference with one part "
+            "to write, a fixtures script and one grading test (then run `template` and `fixtures`; see "
+            "docs/authoring.md)")
+    p = sub.add_parser("new", help=text, description=text)
+    p.add_argument("assignment", help="its id: letters, digits and _")
+    p.add_argument("--kind", choices=["package", "notebook"], default="package",
+                   help="a folder of .py files (default) or a Jupyter notebook")
 
     p = sub.add_parser("bulk", help="grade every submission (folder or .zip) found in a folder")
     p.add_argument("assignment")
@@ -105,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from . import commands
 
-        return getattr(commands, args.command)(args, console)
+        return getattr(commands, args.command.replace("-", "_"))(args, console)
     except AutograderError as exc:
         console.print(f"[bold red]error:[/] {exc.message}")
         return 2

@@ -34,7 +34,18 @@ def list(args: argparse.Namespace, console: Console) -> int:  # noqa: A001 - the
 
 
 def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) -> int:
-    a = assignments.load(args.assignment)
+    if args.path is None:  # `autograder check PATH` inside a students' kit
+        from . import kit
+
+        args.path = Path(args.assignment)
+        found = kit.find(args.path if args.path.exists() else Path.cwd()) or kit.find(Path.cwd())
+        if found is None:
+            console.print("autograder check needs the assignment and the path (autograder check hw6 hw6/), or to "
+                          "run inside a students' kit", markup=False)
+            return 2
+        a = assignments.load(kit.kit_assignment(found), found)
+    else:
+        a = assignments.load(args.assignment)
     with _progress(console) as progress:
         task = progress.add_task(f"grading {args.path.name}", total=None)
         result = grading.grade(a, args.path, out=args.out, visible_only=visible_only,
@@ -66,6 +77,31 @@ def grade(args: argparse.Namespace, console: Console) -> int:
 
 def check(args: argparse.Namespace, console: Console) -> int:
     return _grade(args, console, visible_only=True)
+
+
+def student_kit(args: argparse.Namespace, console: Console) -> int:
+    from . import kit
+
+    a = assignments.load(args.assignment)
+    out = args.out or Path(f"{a.id}-kit.zip")
+    built = kit.build(a, out)
+    console.print(f"wrote {out}: {len(built['files'])} files, {built['public tests']} public tests, "
+                  f"{len(built['arrays'])} fixture arrays", markup=False, highlight=False)
+    for name in built["not in the kit (need the reference)"]:
+        console.print(f"  not in the kit (compares with the reference, graded on Gradescope only): {name}",
+                      markup=False, highlight=False)
+    return 0
+
+
+def new(args: argparse.Namespace, console: Console) -> int:
+    from . import scaffold
+
+    written = scaffold.create(assignments.project_root(), args.assignment, args.kind)
+    for path in written:
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    console.print(f"next: autograder template {args.assignment} && autograder fixtures {args.assignment} && "
+                  f"autograder grade {args.assignment} reference/{args.assignment}", markup=False, highlight=False)
+    return 0
 
 
 def bulk(args: argparse.Namespace, console: Console) -> int:

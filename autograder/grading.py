@@ -142,11 +142,12 @@ def open_session(assignment: Assignment, root: Path, *, label: str, user: Sandbo
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
           on_result: Callable[[TestResult], None] | None = None, on_collected: Callable[[int], None] | None = None,
-          save_notebook: Path | None = None) -> GradeReport:
+          save_notebook: Path | None = None, fixtures: Any = None) -> GradeReport:
     """Grade ``submission`` (a folder, a .zip or a notebook) and, with ``out``, write results.json there.
 
     ``on_collected(n)`` is called once the number of tests to run is known; ``on_result`` after each.
     ``save_notebook``: for notebook assignments, where to write the executed notebook with feedback.
+    ``fixtures``: the tests' ``Fixtures`` (default: the assignment's fixtures folder).
     """
     started = time.monotonic()
     try:
@@ -170,7 +171,7 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
             log += _exposed(assignment, out, choice.user)
         try:
             report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user,
-                          environment)
+                          environment, fixtures)
             if save_notebook is not None and report.notebook is not None:
                 _save_notebook(report, Path(save_notebook))
         finally:
@@ -204,7 +205,7 @@ def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> lis
 
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
          on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
-         user: SandboxUser | None, environment: Environment | None) -> GradeReport:
+         user: SandboxUser | None, environment: Environment | None, fixtures: Any = None) -> GradeReport:
     intake: list[str] = []
     try:
         root = unpack(submission, work / "submission", intake)
@@ -240,7 +241,8 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
     submission_session = open_session(assignment, snapshot, label="submission", user=user, deadline=deadline,
                                       environment=environment, workdir=root)
     context = GradingContext(assignment, submission_session, reference,
-                             visible_only=visible_only, on_result=on_result, on_collected=on_collected)
+                             visible_only=visible_only, on_result=on_result, on_collected=on_collected,
+                             _fixtures=fixtures)
     plugin = GradingPlugin(context)
     try:
         code = _run_pytest(assignment, plugin)

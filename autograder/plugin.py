@@ -50,6 +50,7 @@ class TestInfo:
     part: str | None = None
     optional: bool = False
     part_state: str = "graded"
+    declares_points: bool = True  # False: no @weight, @partial_credit or @leaderboard (worth 0 without saying so)
 
     @property
     def scored(self) -> bool:
@@ -72,9 +73,10 @@ class TestInfo:
         optional = state == "optional"
         weight = 0.0 if optional else float(get("__weight__", 0.0) or 0.0)
         name = f"{name} (optional)" if optional else name
+        declared = get("__weight__") is not None or get("__leaderboard_column__") is not None
         return cls(item.nodeid, f"{number} {name}" if number else name, number, weight, get("__visibility__"),
                    list(get("__tags__", ()) or ()), get("__hide_errors__"), get("__leaderboard_column__"),
-                   get("__leaderboard_sort_order__"), part, optional, state)
+                   get("__leaderboard_sort_order__"), part, optional, state, declared)
 
 
 def number_key(number: str | None) -> tuple:
@@ -167,7 +169,8 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         infos = {item.nodeid: TestInfo.from_item(item, self.ctx.assignment) for item in items}
         unused = set(self.ctx.assignment.parts) - {info.part for info in infos.values()}
-        if unused and items:  # an instructor's typo would otherwise leave a part graded in silence
+        in_kit = (self.ctx.assignment.root / "autograder-kit.toml").is_file()  # (a kit leaves out what is off)
+        if unused and items and not in_kit:  # an instructor's typo would otherwise leave a part graded in silence
             self.ctx.errors.append(f"[parts] in assignment.toml names {', '.join(sorted(unused))}, but no grading "
                                    "test is marked @part with that name")
         items[:] = [i for i in items if not infos[i.nodeid].off]

@@ -71,3 +71,7 @@ def listing(assignments: Iterable[tuple[str, str, list[TestInfo]]], console: Con
         table.add_section()
         table.add_row("", "Total", _points(sum(i.weight for i in tests)), "")
         console.print(table)
+        for info in tests:
+            if not info.declares_points:
+                console.print(Text(f"WARNING: {assignment_id}: {info.name} ({info.nodeid}) has no @weight (nor "
+                                   "@partial_credit or @leaderboard): it is worth 0 points", style="yellow"))

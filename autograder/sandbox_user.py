@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,11 +135,13 @@ def create(name: str = DEFAULT_NAME) -> SandboxUser:
 
 
 @contextlib.contextmanager
-def exclusive(user: SandboxUser, folder: str = "/run") -> Iterator[None]:
+def exclusive(user: SandboxUser, folder: str = "/run", on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the account for one grading run: a second run on this machine waits for the first.
 
     Stopping a worker kills every process of the account, so two runs sharing it would kill each
     other's workers. The lock lives where only root can create files, so a submission cannot plant it.
+    The holder writes who it is into the lock file; a run that has to wait says at once what it waits for
+    and who holds it (``on_wait``, default: a line on stderr).
     """
     held = _held.__dict__.setdefault("names", set())
     if user.name in held:  # this thread has it already (grading checks the account's Python under it too)
@@ -147,12 +149,24 @@ def exclusive(user: SandboxUser, folder: str = "/run") -> Iterator[None]:
         return
     fd = os.open(os.path.join(folder, f"autograder-{user.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 500, 0).decode(errors="replace").strip() or "another grading run"
+            (on_wait or _say_waiting)(f"waiting for the sandbox account {user.name}, held by {holder}; one grading "
+                                      "run uses it at a time (give parallel runs their own accounts)")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} ({' '.join(sys.argv)[:200]}) since {time.strftime('%H:%M:%S')}".encode(), 0)
         held.add(user.name)
         yield
     finally:
         held.discard(user.name)
         os.close(fd)
+
+
+def _say_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 _held = threading.local()

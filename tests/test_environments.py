@@ -98,7 +98,8 @@ def test_torch_comes_from_the_torch_index_and_a_cpu_build_drops_the_cuda_librari
     ('packages = ["numpy"]\npython = "3.8"', "takes one key"),
 ])
 def test_a_bad_environment_table_is_the_instructor_s_error(tmp_path, table, message):
-    write_tree(tmp_path / "tests" / "grading" / "bad", {"assignment.toml": f'title = "x"\n[environment]\n{table}\n'})
+    toml = f'title = "x"\nkind = "package"\n[environment]\n{table}\n'
+    write_tree(tmp_path / "tests" / "grading" / "bad", {"assignment.toml": toml})
     with pytest.raises(AssignmentError, match=message):
         assignment.load("bad", tmp_path)
 

@@ -187,7 +187,7 @@ def test_generate_runs_the_reference_and_is_deterministic(tmp_path: Path) -> Non
 
 
 def test_generate_without_a_script(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"tests/grading/bare/assignment.toml": ""})
+    write_tree(tmp_path, {"tests/grading/bare/assignment.toml": 'kind = "package"\n'})
     with pytest.raises(FixtureError, match="make_fixtures.py is missing"):
         generate(assignment.load("bare", tmp_path))
 

@@ -252,7 +252,7 @@ def test_a_parts_entry_no_test_uses_is_an_assignment_error(toy, tmp_path: Path) 
 def test_parts_states_are_checked_when_the_assignment_loads(tmp_path: Path) -> None:
     folder = tmp_path / "tests" / "grading" / "x"
     folder.mkdir(parents=True)
-    (folder / "assignment.toml").write_text('title = "x"\n[parts]\nbonus = "maybe"\n')
+    (folder / "assignment.toml").write_text('title = "x"\nkind = "package"\n[parts]\nbonus = "maybe"\n')
     with pytest.raises(AssignmentError, match="bonus = 'maybe': choose one of graded, optional, off"):
         assignments.load("x", tmp_path)
 
@@ -279,3 +279,23 @@ def test_student_message_for_grader_errors_is_bounded() -> None:
     message = student_message(TypeError("x" * 10_000))
     assert message.startswith("The grader could not check your result (TypeError: ")
     assert len(message) < 500
+
+
+def test_list_warns_about_a_test_that_declares_no_points() -> None:
+    import io
+
+    from rich.console import Console
+
+    from autograder import report
+    from autograder.plugin import TestInfo
+
+    def info(name: str, weight: float, declared: bool) -> TestInfo:
+        return TestInfo(f"grade_x.py::test_{name}", name, None, weight, None, [], None, None, None,
+                        declares_points=declared)
+
+    out = io.StringIO()
+    report.listing([("toy", "Toy", [info("counted", 2, True), info("zero on purpose", 0, True),
+                                    info("forgotten", 0, False)])], Console(file=out, width=200))
+    warnings = [line for line in out.getvalue().splitlines() if line.startswith("WARNING")]
+    assert warnings == ["WARNING: toy: forgotten (grade_x.py::test_forgotten) has no @weight (nor @partial_credit or "
+                        "@leaderboard): it is worth 0 points"]

@@ -171,10 +171,13 @@ def test_one_grading_run_per_account_at_a_time() -> None:
     thread.start()
     held.wait(5)
     started = time.monotonic()
-    with sandbox_user.exclusive(SANDBOX):
+    said = []
+    with sandbox_user.exclusive(SANDBOX, on_wait=lambda line: said.append((time.monotonic() - started, line))):
         waited = time.monotonic() - started
     thread.join()
     assert waited > 0.3
+    assert len(said) == 1 and said[0][0] < 2  # said at once, not after the wait
+    assert said[0][1].startswith(f"waiting for the sandbox account {SANDBOX.name}, held by pid {os.getpid()} (")
 
 
 def test_the_network_is_refused_at_once_and_local_pipes_still_work(shared_root) -> None:

@@ -28,6 +28,7 @@ REFERENCE = {
 TESTS = {
     "assignment.toml": """\
         title = "Toy assignment"
+        kind = "package"
         seed = 7
 
         [timeouts]
