@@ -10,9 +10,11 @@ VENV="${AUTOGRADER_VENV:-/opt/autograder-venv}"
 export TORCH_INDEX="${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
 
 # venv and pip, and tkinter: students' code may import turtle or tkinter (a real hw6 copy does), which Ubuntu's
-# Python lacks without python3-tk.
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip, tkinter' >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq python3-venv python3-pip python3-tk >/dev/null
+# Python lacks without python3-tk; libseccomp2, through which workers deny the network to themselves and to
+# every process they start (worker/_autograder_netfilter.py).
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip, tkinter' >/dev/null 2>&1 \
+    || ! ldconfig -p | grep -q 'libseccomp\.so\.2'; then
+  apt-get update -qq && apt-get install -y -qq python3-venv python3-pip python3-tk libseccomp2 >/dev/null
 fi
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$SOURCE/requirements/grader.txt"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import zipfile
@@ -93,6 +94,24 @@ def student_kit(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _class_folder_hidden(folder: Path, console: Console):
+    """While a class is graded, the sandbox account cannot read the class folder (its path is in this process's
+    command line, which any account can read in /proc): its mode is 0700 for the run, as it was afterwards."""
+    user = sandbox_user.choose().user
+    mode = folder.stat().st_mode & 0o7777
+    if user is None or not sandbox_user.can_read(folder, user):
+        yield
+        return
+    console.print(f"{folder} is readable by {user.name}: made private (0700) while the class is graded, so that no "
+                  "submission can read the others", markup=False, highlight=False, soft_wrap=True)
+    folder.chmod(0o700)
+    try:
+        yield
+    finally:
+        folder.chmod(mode)
+
+
 def new(args: argparse.Namespace, console: Console) -> int:
     from . import scaffold
 
@@ -109,7 +128,7 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
     submissions = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.suffix in (".zip", ".ipynb"))
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    with _progress(console) as progress:
+    with _class_folder_hidden(args.folder, console), _progress(console) as progress:
         task = progress.add_task("grading", total=len(submissions))
         for path in submissions:
             progress.update(task, description=path.name[:30])

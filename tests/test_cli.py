@@ -10,6 +10,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from autograder import results, sandbox_user
 from tests.helpers import ROOT
 
@@ -151,3 +153,60 @@ def test_data_prepares_datasets_offline_and_says_what_they_are(tmp_path):
         == ["test", "train"]  # cached for the grader
     proc = run("data", "imagenet", "--root", str(tmp_path))
     assert proc.returncode == 2 and "unknown dataset 'imagenet'" in proc.stdout
+
+
+MALLORY = '''
+
+def _neighbour_readable():
+    """Find the class folder in the grader's command line (any account may read /proc/PID/cmdline) and read
+    another student's work there."""
+    import os
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+        except OSError:
+            continue
+        if b"bulk" in argv:
+            folder = argv[argv.index(b"bulk") + 2].decode()
+            try:
+                return bool(open(os.path.join(folder, "alice", "neural_networks", "layers.py")).read())
+            except OSError:
+                return False
+    return False
+
+
+_STOLE = _neighbour_readable()
+_honest_forward = ReLU.forward
+ReLU.forward = lambda self, Z: _honest_forward(self, Z) if _STOLE else _honest_forward(self, Z) + 1.0
+'''
+
+
+def test_bulk_keeps_each_submission_from_the_others(tmp_path):
+    """A submission that reads the grader's command line finds the class folder, but cannot read it: the folder
+    is private while the class is graded (and its mode is back afterwards)."""
+    import tempfile
+    from pathlib import Path
+
+    user = sandbox_user.choose().user
+    if user is None:
+        pytest.skip("needs root and the sandbox account")
+    base = Path(tempfile.mkdtemp(prefix="autograder-class-"))  # where the account could reach, unlike tmp_path
+    try:
+        base.chmod(0o755)
+        folder = base / "class"
+        for name in ("alice", "mallory"):
+            shutil.copytree(ROOT / "reference" / "hw6", folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        with open(folder / "mallory" / "neural_networks" / "activations.py", "a") as handle:
+            handle.write(MALLORY)
+        folder.chmod(0o755)
+        assert sandbox_user.can_read(folder / "alice" / "neural_networks" / "layers.py", user)  # the way in
+        proc = run("bulk", "hw6", str(folder), "--out", str(tmp_path / "out"))
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert "made private (0700) while the class is graded" in proc.stdout
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    scores = {name: json.loads((tmp_path / "out" / name / "results.json").read_text()) for name in ("alice", "mallory")}
+    assert scores["alice"]["score"] == 58
+    lost = {t["number"] for t in scores["mallory"]["tests"] if t["status"] == "failed"}
+    assert lost == {"1.1", "6.1", "6.2", "6.3", "6.4"}, lost

@@ -116,8 +116,9 @@ def construct(session: Session, module_name: str, cls: str, **kwargs: Any) -> Re
         if exc.where is None:
             raise GradingFailure(f"{call} was called as the course's starter code calls it, and raised TypeError: "
                                  f"{detail}. Keep the signature of the starter's {module_name}.{cls}.") from None
-        raise GradingFailure(f"{call}, called as the course's starter code calls it, raised TypeError: {detail}. "
-                             "Keep the signatures of the starter's classes and functions.") from None
+        advice = " Keep the signatures of the starter's classes and functions." if "argument" in detail else ""
+        raise GradingFailure(f"{call}, called as the course's starter code calls it, raised TypeError: "
+                             f"{detail}.{advice}") from None
 
 
 def length(session: Session, remote: RemoteObject) -> int:
