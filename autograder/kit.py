@@ -114,7 +114,8 @@ def build(assignment: Assignment, out: Path) -> dict[str, Any]:
             if path.name.startswith("grade_") and path.suffix == ".py":
                 text, needs = public_source(path.read_text(), assignment)
                 cut_for_reference += needs
-                (tests / path.name).write_text(text)
+                if any(isinstance(n, ast.FunctionDef) and n.name.startswith("test") for n in ast.parse(text).body):
+                    (tests / path.name).write_text(text)  # (a file left without tests is not in the kit at all)
             else:
                 shutil.copyfile(path, tests / path.name)
         shutil.copytree(assignment.template_dir, kit / assignment.id, ignore=shutil.ignore_patterns("__pycache__"))

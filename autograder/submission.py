@@ -83,7 +83,7 @@ def _shown(relative: str) -> str:
 
 
 def _copy_tree(source: Path, dest: Path, notes: list[str]) -> None:
-    """Copy regular files and folders, breadth first, without following links or recursing in Python."""
+    """Copy regular files and folders, one folder at a time off a stack (no recursion), following no link."""
     left_out, count = _LeftOut(notes), 0
     pending = [(source, dest, 0)]
     while pending:

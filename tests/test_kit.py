@@ -45,6 +45,7 @@ def test_the_kit_holds_no_hidden_test_expected_value_or_reference(built):
     assert "autograder-kit.toml" in names and "README.md" in names and "hw6/neural_networks/layers.py" in names
     assert not any(n.startswith("reference/") or n.endswith("make_fixtures.py") for n in names)
     assert not any(n.startswith("hw6/predictions/") for n in names)  # the reference's outputs
+    assert "tests/grading/hw6/grade_kaggle.py" not in names and "tests/grading/hw6/grade_einsum.py" not in names
     text = "\n".join((unpacked / n).read_text(errors="replace") for n in names if n.endswith((".py", ".md", ".toml")))
     assert not [name for name in HIDDEN_TESTS if name in text]
     shipped = Fixtures(unpacked / "fixtures" / "hw6")
