@@ -75,8 +75,12 @@ def assert_finite(actual: Any, name: str) -> np.ndarray:
     return array
 
 
-def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
-    """Fail unless ``actual`` matches ``expected`` in shape and within ``atol + rtol * |expected|``."""
+def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-6, atol: float = 1e-8,
+                 says: str | None = None) -> None:
+    """Fail unless ``actual`` matches ``expected`` in shape and within ``atol + rtol * |expected|``.
+
+    ``says``: the tolerance in words for the message (say, "within 1.5e-4, the course's tolerance").
+    """
     __tracebackhide__ = True
     expected = np.asarray(expected)
     actual = assert_shape(actual, expected.shape, name)
@@ -94,7 +98,7 @@ def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-6, a
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(np.abs(want) > 0, error / np.abs(want), np.where(error > 0, np.inf, 0.0))
     lines = [
-        f"{name}: values differ from the expected ones (rtol={rtol:g}, atol={atol:g})",
+        f"{name}: values differ from the expected ones ({says or f'rtol={rtol:g}, atol={atol:g}'})",
         f"  shape {actual.shape}, dtype {actual.dtype}; {int(bad.sum())} of {bad.size} elements differ",
         f"  largest absolute error {float(error.max()):.4g} at index {worst}: "
         f"got {_fmt(got[worst])}, expected {_fmt(want[worst])}",

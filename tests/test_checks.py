@@ -123,3 +123,17 @@ def test_assert_dtype() -> None:
 def test_assert_true() -> None:
     assert_true(True, "never shown")
     assert failure(assert_true, False, "the loss must decrease") == "the loss must decrease"
+
+
+def test_assert_close_says_the_tolerance_in_the_words_it_is_given() -> None:
+    import numpy as np
+    import pytest
+
+    from autograder.checks import assert_close
+    from autograder.errors import GradingFailure
+
+    says = "within 1.5e-4, the course's tolerance"
+    with pytest.raises(GradingFailure, match=r"differ from the expected ones \(within 1.5e-4, the course's"):
+        assert_close(np.ones(3), np.zeros(3), "x", rtol=0, atol=1.5e-4, says=says)
+    with pytest.raises(GradingFailure, match=r"\(rtol=0, atol=0.00015\)"):
+        assert_close(np.ones(3), np.zeros(3), "x", rtol=0, atol=1.5e-4)

@@ -165,5 +165,5 @@ _ACTIVATIONS = {"linear": Linear, "sigmoid": Sigmoid, "tanh": TanH, "arctan": Ar
 def initialize_activation(name: str) -> Activation:
     """Factory: the activation called `name` (linear, sigmoid, tanh, arctan, relu, softmax)."""
     if name not in _ACTIVATIONS:
-        raise NotImplementedError(f"{name} activation is not implemented")
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(_ACTIVATIONS)}")
     return _ACTIVATIONS[name]()

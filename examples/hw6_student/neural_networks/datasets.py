@@ -111,4 +111,4 @@ def initialize_dataset(name, batch_size=50):
             test_set=splits["test"][0],
             test_labels=splits["test"][1],
         )
-    raise NotImplementedError(f"{name} dataset is not implemented")
+    raise ValueError(f"unknown dataset {name!r}: this package has 'iris'")

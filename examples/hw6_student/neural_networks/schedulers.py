@@ -7,7 +7,7 @@ def initialize_scheduler(name, lr, decay=None, stage_length=None, staircase=None
         return ConstantLR(lr=lr)
     if name == "exponential":
         return ExponentialLR(lr=lr, decay=decay, stage_length=stage_length, staircase=staircase)
-    raise NotImplementedError(f"{name} learning rate scheduler is not implemented")
+    raise ValueError(f"unknown learning rate scheduler {name!r}: choose 'constant' or 'exponential'")
 
 
 class ConstantLR:

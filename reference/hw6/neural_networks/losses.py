@@ -26,7 +26,7 @@ def initialize_loss(name: str) -> Loss:
         return CrossEntropy(name)
     if name == "l2":
         return L2(name)
-    raise NotImplementedError(f"{name} loss is not implemented")
+    raise ValueError(f"unknown loss {name!r}: choose 'cross_entropy' or 'l2'")
 
 
 class CrossEntropy(Loss):

@@ -93,7 +93,7 @@ def initialize_layer(
     elif name == "flatten":
         return Flatten(keep_dim=keep_dim)
     else:
-        raise NotImplementedError(f"Layer type {name} is not implemented")
+        raise ValueError(f"unknown layer type {name!r}: choose fully_connected, conv2d, pool2d or flatten")
 
 
 class FullyConnected(Layer):

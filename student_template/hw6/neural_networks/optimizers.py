@@ -30,7 +30,7 @@ def initialize_optimizer(
             stage_length=stage_length,
             staircase=staircase,
         )
-    raise NotImplementedError(f"{name} optimizer is not implemented")
+    raise ValueError(f"unknown optimizer {name!r}: this package has 'SGD'")
 
 
 class SGD:

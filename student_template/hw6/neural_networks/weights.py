@@ -156,5 +156,5 @@ _INITIALIZERS = {
 def initialize_weights(name, activation=None, mode="fan_in"):
     """Factory: the initializer called `name`, for a layer with `activation`."""
     if name not in _INITIALIZERS:
-        raise NotImplementedError(f"{name} weight initializer is not implemented")
+        raise ValueError(f"unknown weight initializer {name!r}: choose one of {', '.join(_INITIALIZERS)}")
     return _INITIALIZERS[name](activation=activation, mode=mode)
