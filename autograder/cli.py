@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--save-notebook", type=Path, metavar="FILE",
                        help="notebook assignments: save the executed notebook, with feedback per part, here")
         p.add_argument("--quiet", action="store_true", help="no table, only the total")
+        p.add_argument("--question", "-q", action="append", default=[], dest="questions", metavar="NUMBER",
+                       help="only the tests of this question: 2.1 runs 2.1a.i, 2.1c, ... (repeatable)")
 
     text = ("the kit students get: the template, the public tests and only the fixtures they read (no hidden "
             "test, expected value of one, hidden label or reference), a README; `autograder check PATH` runs in it")

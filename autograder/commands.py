@@ -15,7 +15,7 @@ from rich.text import Text
 
 from . import assignment as assignments
 from . import fixtures as fixtures_mod
-from . import grading, report, sandbox_user
+from . import grading, plugin, report, sandbox_user
 from . import template as template_mod
 
 
@@ -47,18 +47,22 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
         a = assignments.load(kit.kit_assignment(found), found)
     else:
         a = assignments.load(args.assignment)
+    if args.questions and not _questions_exist(a, args.questions, visible_only, console):
+        return 2
     with _progress(console) as progress:
         task = progress.add_task(f"grading {args.path.name}", total=None)
         result = grading.grade(a, args.path, out=args.out, visible_only=visible_only,
                                on_collected=lambda n: progress.update(task, total=n),
                                on_result=lambda r: progress.update(task, advance=1, description=r.name[:40]),
-                               save_notebook=args.save_notebook)
+                               save_notebook=args.save_notebook, questions=args.questions)
     if args.staff_log:
         args.staff_log.write_text(result.staff_log + "\n".join(result.errors))
     for line in result.log:
         console.print(line, style="yellow" if "WARNING" in line else "dim", markup=False, highlight=False,
                       soft_wrap=True)
     title = f"{a.id}: {a.title}" + (" (public tests)" if visible_only else "")
+    if args.questions:
+        title += f", question {', '.join(args.questions)}"
     if args.quiet:
         console.print(f"{result.results.score:g}/{result.results.max_score:g}")
     else:
@@ -70,6 +74,17 @@ def _grade(args: argparse.Namespace, console: Console, *, visible_only: bool) ->
     for error in result.errors:
         console.print(Text.assemble(("grader problem: ", "bold red"), error))
     return 0 if result.ok else 2
+
+
+def _questions_exist(a: assignments.Assignment, questions: list[str], visible_only: bool, console: Console) -> bool:
+    """Whether every question asked for has a test (of those this run may show); if not, say which numbers do."""
+    numbers = [info.number for info in grading.collect(a, visible_only=visible_only) if info.number]
+    unknown = [q for q in questions if not any(plugin.in_question(n, q) for n in numbers)]
+    if unknown:
+        kind = "public test" if visible_only else "test"
+        console.print(f"no {kind} of {a.id} is numbered {', '.join(unknown)}; the {kind}s are numbered "
+                      f"{', '.join(numbers)}", markup=False, highlight=False)
+    return not unknown
 
 
 def grade(args: argparse.Namespace, console: Console) -> int:

@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,11 +92,11 @@ def _forget_test_modules(tests_dir: Path) -> None:
             del sys.modules[name]
 
 
-def collect(assignment: Assignment, *, visible_only: bool = False) -> list[TestInfo]:
+def collect(assignment: Assignment, *, visible_only: bool = False, questions: Sequence[str] = ()) -> list[TestInfo]:
     """The assignment's grading tests, in order, without running them."""
     with tempfile.TemporaryDirectory() as tmp:
         context = GradingContext(assignment, Session(Path(tmp)), lambda: Session(Path(tmp)),
-                                 visible_only=visible_only)
+                                 visible_only=visible_only, questions=tuple(questions))
         plugin = GradingPlugin(context)
         code = _run_pytest(assignment, plugin, "--collect-only")  # no -q: the terminal plugin is off
         if context.errors or code not in (0, 5):
@@ -142,19 +142,21 @@ def open_session(assignment: Assignment, root: Path, *, label: str, user: Sandbo
 
 def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, visible_only: bool = False,
           on_result: Callable[[TestResult], None] | None = None, on_collected: Callable[[int], None] | None = None,
-          save_notebook: Path | None = None, fixtures: Any = None) -> GradeReport:
+          save_notebook: Path | None = None, fixtures: Any = None, questions: Sequence[str] = ()) -> GradeReport:
     """Grade ``submission`` (a folder, a .zip or a notebook) and, with ``out``, write results.json there.
 
     ``on_collected(n)`` is called once the number of tests to run is known; ``on_result`` after each.
     ``save_notebook``: for notebook assignments, where to write the executed notebook with feedback.
     ``fixtures``: the tests' ``Fixtures`` (default: the assignment's fixtures folder).
+    ``questions``: only the tests of these question numbers ("2.1" runs 2.1, 2.1a.i, ...; default: all).
     """
+    questions = tuple(questions)
     started = time.monotonic()
     try:
         environment = students_environment(assignment)
     except AssignmentError as exc:  # every test fails with the reason; results.json is still written
         report = _all_failed(assignment, "the grader could not set up this assignment's Python environment; "
-                             "your instructor has been told", visible_only, on_result, on_collected)
+                             "your instructor has been told", visible_only, on_result, on_collected, questions)
         report.errors.append(exc.message)
         report.staff_log = exc.message
         if out is not None:
@@ -171,7 +173,7 @@ def grade(assignment: Assignment, submission: Path, *, out: Path | None = None, 
             log += _exposed(assignment, out, choice.user)
         try:
             report = _run(assignment, Path(submission), work, visible_only, on_result, on_collected, choice.user,
-                          environment, fixtures)
+                          environment, fixtures, questions)
             if save_notebook is not None and report.notebook is not None:
                 _save_notebook(report, Path(save_notebook))
         finally:
@@ -205,7 +207,8 @@ def _exposed(assignment: Assignment, out: Path | None, user: SandboxUser) -> lis
 
 def _run(assignment: Assignment, submission: Path, work: Path, visible_only: bool,
          on_result: Callable[[TestResult], None] | None, on_collected: Callable[[int], None] | None,
-         user: SandboxUser | None, environment: Environment | None, fixtures: Any = None) -> GradeReport:
+         user: SandboxUser | None, environment: Environment | None, fixtures: Any = None,
+         questions: tuple[str, ...] = ()) -> GradeReport:
     intake: list[str] = []
     try:
         root = unpack(submission, work / "submission", intake)
@@ -221,11 +224,11 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
 
             notebook.read(notebook.locate(snapshot, worker_factory(assignment).filename))
     except BadSubmission as exc:
-        return _all_failed(assignment, exc.message, visible_only, on_result, on_collected)
+        return _all_failed(assignment, exc.message, visible_only, on_result, on_collected, questions)
     except Exception as exc:  # noqa: BLE001 - whatever intake hit, results.json must still be written
         report = _all_failed(assignment, "the grader could not read your submission "
                              f"({type(exc).__name__}); your instructor has been told", visible_only, on_result,
-                             on_collected)
+                             on_collected, questions)
         report.errors.append(f"intake failed: {type(exc).__name__}: {exc}")
         return report
 
@@ -241,8 +244,8 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
     submission_session = open_session(assignment, snapshot, label="submission", user=user, deadline=deadline,
                                       environment=environment, workdir=root)
     context = GradingContext(assignment, submission_session, reference,
-                             visible_only=visible_only, on_result=on_result, on_collected=on_collected,
-                             _fixtures=fixtures)
+                             visible_only=visible_only, questions=questions, on_result=on_result,
+                             on_collected=on_collected, _fixtures=fixtures)
     plugin = GradingPlugin(context)
     try:
         code = _run_pytest(assignment, plugin)
@@ -280,9 +283,9 @@ def _save_notebook(report: GradeReport, path: Path) -> None:
 
 def _all_failed(assignment: Assignment, message: str, visible_only: bool,
                 on_result: Callable[[TestResult], None] | None,
-                on_collected: Callable[[int], None] | None) -> GradeReport:
+                on_collected: Callable[[int], None] | None, questions: tuple[str, ...] = ()) -> GradeReport:
     tests = []
-    infos = [info for info in collect(assignment, visible_only=visible_only) if info.scored]
+    infos = [info for info in collect(assignment, visible_only=visible_only, questions=questions) if info.scored]
     if on_collected:
         on_collected(len(infos))
     for info in infos:

@@ -9,6 +9,7 @@
   the kit);
 - ``fixtures/ID/``: only the arrays and thresholds those public tests read (found by running them on the
   reference while the kit is built), never a hidden test's expected values, hidden labels or the reference;
+- ``wheels/``: this project as a wheel (when built from a checkout), so that one ``pip install`` sets a student up;
 - ``autograder-kit.toml`` (which assignment this is) and a README for students.
 
 Inside the unzipped kit, ``autograder check ID`` (or ``autograder check ID/``) finds the kit and grades the
@@ -19,8 +20,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import io
 import shutil
+import subprocess
+import sys
 import tempfile
+import tokenize
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -80,6 +85,12 @@ def public_source(source: str, assignment: Assignment) -> tuple[str, list[str]]:
     return "".join(lines), needs_reference
 
 
+def without_comments(source: str) -> str:
+    """``source`` with its comments removed (code and docstrings as they are)."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type != tokenize.COMMENT]
+    return "\n".join(line.rstrip() for line in tokenize.untokenize(tokens).splitlines()) + "\n"
+
+
 class _Recording(Fixtures):
     """Fixtures that remember what the tests read: the kit gets only that."""
 
@@ -116,6 +127,8 @@ def build(assignment: Assignment, out: Path) -> dict[str, Any]:
                 cut_for_reference += needs
                 if any(isinstance(n, ast.FunctionDef) and n.name.startswith("test") for n in ast.parse(text).body):
                     (tests / path.name).write_text(text)  # (a file left without tests is not in the kit at all)
+            elif path.suffix == ".py":  # a helper: its comments may speak of tests that are not in the kit
+                (tests / path.name).write_text(without_comments(path.read_text()))
             else:
                 shutil.copyfile(path, tests / path.name)
         shutil.copytree(assignment.template_dir, kit / assignment.id, ignore=shutil.ignore_patterns("__pycache__"))
@@ -134,7 +147,8 @@ def build(assignment: Assignment, out: Path) -> dict[str, Any]:
         writer.thresholds = {n: committed.threshold_info(n) for n in sorted(recording.thresholds)}
         writer.provenance = committed.manifest.get("provenance", {})
         writer.write(kit / "fixtures" / assignment.id)
-        (kit / "README.md").write_text(_readme(assignment, cut_for_reference))
+        wheel = project_wheel(kit / "wheels")
+        (kit / "README.md").write_text(_readme(assignment, cut_for_reference, wheel))
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(kit.rglob("*")):
@@ -145,15 +159,47 @@ def build(assignment: Assignment, out: Path) -> dict[str, Any]:
                 "public tests": len(report.results.tests), "not in the kit (need the reference)": cut_for_reference}
 
 
-def _readme(assignment: Assignment, cut: list[str]) -> str:
+def project_wheel(folder: Path) -> Path | None:
+    """This project built as a wheel into ``folder`` (from a checkout; None when installed without its sources)."""
+    project = Path(__file__).resolve().parent.parent
+    if not (project / "pyproject.toml").is_file():
+        return None
+    with tempfile.TemporaryDirectory(prefix="autograder-wheel-") as tmp:  # (the checkout gets no build/ files)
+        source = Path(tmp) / "source"
+        shutil.copytree(project / "autograder", source / "autograder",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copyfile(project / name, source / name)
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                               "--disable-pip-version-check", "-w", str(folder), str(source)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise AssignmentError(f"could not build this project's wheel for the kit: {done.stderr[-1500:]}")
+    return next(folder.glob("*.whl"))
+
+
+def _readme(assignment: Assignment, cut: list[str], wheel: Path | None) -> str:
     graded_elsewhere = "".join(f"- {name}\n" for name in cut) or "- (none)\n"
+    install = (f"pip install wheels/{wheel.name}   # this checker, from the kit" if wheel else
+               "pip install ml-autograder          # or the wheel your instructor gave you")
+    notebook = assignment.settings.get("notebook", f"{assignment.id}.ipynb")
+    in_notebook = "" if assignment.kind != "notebook" else f"""
+In the notebook itself (Jupyter, VS Code, Colab), in a new cell:
+
+    from autograder import notebook_check
+    notebook_check("2.1")        # one question; notebook_check() for all of them
+
+It checks `{notebook}` **as saved**: save it first (it tells you when this kernel ran code that the saved
+file lacks). On Colab, give the path of your copy: `notebook_check("2.1", notebook="/content/drive/...")`.
+The tests run in separate processes, never in your kernel.
+"""
     return f"""# {assignment.title}: the public tests
 
 Your starting files are in `{assignment.id}/`: write your solution there.
 
 ## Setup (once)
 
-    pip install ml-autograder          # or the wheel your instructor gave you
+    {install}
 
 ## Check your work
 
@@ -163,8 +209,9 @@ From this folder (or any folder below it):
 
 It runs the public tests on your files, each in a separate process (your code never runs inside the
 checker), and prints a table with what was expected and what came for each failure. Your grade comes from
-the full set of tests on Gradescope: passing these is a good sign, not a promise.
-
+the full set of tests on Gradescope: passing these is a good sign, not a promise. One question only:
+`autograder check {assignment.id}/ --question 2.1`.
+{in_notebook}
 These public tests run only on Gradescope, because they compare with the course's own solution (say, your
 code's speed against it):
 

@@ -86,6 +86,15 @@ def number_key(number: str | None) -> tuple:
     return (0, *[(int(p) if p.isdigit() else 0, p) for p in re.split(r"[.\-]", number)])
 
 
+def in_question(number: str | None, question: str) -> bool:
+    """Whether a test numbered ``number`` answers ``question``: the same number, or one below it ("2.1" holds
+    2.1a.i and 2.1.2, not 2.10)."""
+    if not number:
+        return False
+    rest = number.removeprefix(question)
+    return rest != number and not rest[:1].isdigit()
+
+
 @dataclass
 class GradingContext:
     """Everything one grading run shares: sessions, fixtures, options, and what it produced."""
@@ -94,6 +103,7 @@ class GradingContext:
     submission: Session
     reference_factory: Callable[[], Session]
     visible_only: bool = False
+    questions: tuple[str, ...] = ()  # only the tests with these numbers, or numbered below them ("2.1": 2.1a.i)
     on_result: Callable[[TestResult], None] | None = None
     on_collected: Callable[[int], None] | None = None
     results: list[TestResult] = field(default_factory=list)
@@ -176,6 +186,8 @@ class GradingPlugin:
         items[:] = [i for i in items if not infos[i.nodeid].off]
         if self.ctx.visible_only:
             items[:] = [i for i in items if infos[i.nodeid].visibility in (None, "visible")]
+        if self.ctx.questions:
+            items[:] = [i for i in items if any(in_question(infos[i.nodeid].number, q) for q in self.ctx.questions)]
         items.sort(key=lambda i: number_key(infos[i.nodeid].number))
         self.collected = [infos[i.nodeid] for i in items]
         if self.ctx.on_collected:

@@ -134,3 +134,23 @@ def write(results: Results | dict[str, Any], path: Path) -> dict[str, Any]:
             os.unlink(tmp)
         raise
     return data
+
+
+def student_view(data: dict[str, Any], *, due_date_passed: bool = False, published: bool = False) -> dict[str, Any]:
+    """What a student sees of results.json on Gradescope (its visibility rules, ``shared/gradescope``).
+
+    A test's own ``visibility`` overrides the top-level one (default ``visible``): ``hidden`` tests are shown to
+    no student, ``after_due_date`` ones once the due date has passed, ``after_published`` ones once grades are
+    published. A test not shown hides the total too (Gradescope does so for hidden tests; taken here for any
+    test not shown, the stricter reading). The top-level ``output`` and the leaderboard are shown to everyone.
+    """
+    shown_at = {"visible": True, "hidden": False, "after_due_date": due_date_passed, "after_published": published}
+    default = data.get("visibility", "visible")
+    tests = [t for t in data.get("tests", []) if shown_at[t.get("visibility", default)]]
+    view: dict[str, Any] = {"tests": tests}
+    if len(tests) == len(data.get("tests", [])):
+        view["score"] = data.get("score")
+    for key in ("output", "leaderboard"):
+        if key in data:
+            view[key] = data[key]
+    return view

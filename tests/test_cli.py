@@ -56,6 +56,16 @@ def test_check_runs_public_tests_only_and_explains(tmp_path):
     assert "(hidden)" not in proc.stdout
 
 
+def test_check_one_question_and_an_unknown_one_says_which_there_are(tmp_path):
+    proc = run("check", "hw6", "student_template/hw6", "--question", "1.2", "--out", str(tmp_path / "r.json"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [t["number"] for t in json.loads((tmp_path / "r.json").read_text())["tests"]] == ["1.2"]
+    assert "question 1.2" in proc.stdout and "ReLU backward" in proc.stdout
+    proc = run("check", "hw6", "student_template/hw6", "-q", "4.2")  # after the due date: not public
+    assert proc.returncode == 2 and "no public test of hw6 is numbered 4.2" in proc.stdout
+    assert "4.1, 4.3" in proc.stdout.replace("\n", " ")
+
+
 def test_not_a_zip_still_gets_valid_results(tmp_path):
     bogus = tmp_path / "submission.zip"
     bogus.write_text("this is not a zip")

@@ -12,7 +12,7 @@ from autograder import assignment as assignments
 from autograder.config import Timeouts
 from autograder.errors import AssignmentError, BadSubmission, GradingFailure, StudentCodeError
 from autograder.grading import GradeReport, collect, grade
-from autograder.plugin import number_key, student_message
+from autograder.plugin import in_question, number_key, student_message
 from tests.support.toy import TESTS, build_toy, submission
 from tests.support.trees import load_validated, write_tree, write_zip
 
@@ -260,6 +260,12 @@ def test_parts_states_are_checked_when_the_assignment_loads(tmp_path: Path) -> N
 def test_number_key_sorts_like_people_do() -> None:
     numbers = ["2.1", "1.10", None, "1.9", "10.1", "1.2.3", "1.2", "3"]
     assert sorted(numbers, key=number_key) == ["1.2", "1.2.3", "1.9", "1.10", "2.1", "3", "10.1", None]
+
+
+def test_a_question_holds_its_number_and_those_below_it() -> None:
+    assert in_question("2.1", "2.1") and in_question("2.1a.i", "2.1") and in_question("2.1.2", "2.1")
+    assert in_question("2.1a.i", "2.1a") and not in_question("2.1c", "2.1a")
+    assert not in_question("2.10", "2.1") and not in_question("12.1", "2.1") and not in_question(None, "2.1")
 
 
 @pytest.mark.parametrize(("exc", "message"), [

@@ -165,3 +165,22 @@ def test_write_does_not_leave_temp_files_on_failure(tmp_path: Path, monkeypatch:
     with pytest.raises(OSError, match="disk full"):
         write(sample(), tmp_path / "results.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_student_view_follows_gradescopes_visibility_rules() -> None:
+    data = {"score": 3, "output": "top", "tests": [
+        {"name": "a", "score": 1, "max_score": 1},
+        {"name": "b", "score": 1, "max_score": 1, "visibility": "hidden"},
+        {"name": "c", "score": 1, "max_score": 1, "visibility": "after_due_date"},
+        {"name": "d", "score": 0, "max_score": 1, "visibility": "after_published"}]}
+    before = results.student_view(data)
+    assert [t["name"] for t in before["tests"]] == ["a"] and "score" not in before and before["output"] == "top"
+    assert [t["name"] for t in results.student_view(data, due_date_passed=True)["tests"]] == ["a", "c"]
+    after = results.student_view(data, due_date_passed=True, published=True)
+    assert [t["name"] for t in after["tests"]] == ["a", "c", "d"] and "score" not in after  # b stays hidden
+    # a test's own value overrides the top-level one
+    top_hidden = {**data, "visibility": "hidden", "tests": [data["tests"][0], {**data["tests"][2], "visibility":
+                                                                               "visible"}]}
+    assert [t["name"] for t in results.student_view(top_hidden)["tests"]] == ["c"]
+    everything = {"score": 1, "tests": [data["tests"][0]]}
+    assert results.student_view(everything)["score"] == 1
