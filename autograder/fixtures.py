@@ -12,10 +12,11 @@ Two kinds of entries, because two kinds of computation:
 
 - **Deterministic** (numpy on seeded inputs): ``out[name] = array``, ``out.threshold(...)``, ``out.meta``.
   ``compare`` demands the same bits whenever the numeric kernels are the same (``provenance.kernels``: CPU and
-  its features, the numeric packages, the variables that pick kernels). Seeded inputs are the same bits
-  everywhere; results that went through BLAS or SIMD reductions round differently with another CPU's kernels,
-  so there float arrays may move by rounding (``ROUNDING``) and nothing more; integers, meta and thresholds
-  never.
+  its features, the numeric packages, the variables that pick kernels). The reference runs with
+  ``PORTABLE_KERNELS`` (OpenBLAS's Haswell kernels, numpy's SIMD below AVX-512) on any x86-64 CPU with AVX2, so
+  that its results are the same bits on all of them. Elsewhere (another architecture, kernels chosen by hand),
+  results that went through BLAS or SIMD reductions round differently, so there float arrays may move by
+  rounding (``ROUNDING``) and nothing more; integers, meta and thresholds never.
 - **Trained** (torch on a CPU, whose floating-point results vary with the CPU, the build and the thread count):
   ``out.trained(name, array, rtol=..., atol=...)``, ``out.threshold(..., tolerance=...)`` and
   ``out.reference_output(path, data, agreement=...)`` (a file the reference's own scripts produce, such as a
@@ -26,13 +27,14 @@ Two kinds of entries, because two kinds of computation:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +224,45 @@ def training_python() -> str:
     return os.environ.get(TRAIN_PYTHON_ENV) or sys.executable
 
 
+#: The numeric kernels deterministic fixtures are computed with, on whatever x86-64 machine: OpenBLAS's Haswell
+#: kernels (every CPU with AVX2 and FMA runs them) and numpy's SIMD paths below AVX-512. Left to itself, each CPU
+#: picks its own (AVX-512 kernels on one Xeon, AVX2 on the next), and those round sums differently: the same
+#: reference then wrote other last bits on each machine.
+PORTABLE_KERNELS = {"OPENBLAS_CORETYPE": "Haswell",
+                    "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX "
+                                                "AVX512_CNL AVX512_ICL AVX512_SPR"}
+
+
+def portable_kernels() -> dict[str, str]:
+    """``PORTABLE_KERNELS`` where this machine runs them (x86-64 with AVX2 and FMA) and nobody chose kernels by
+    hand (a kernel variable set: kept as it is); else nothing."""
+    import platform
+
+    from .sandbox import KERNEL_ENV
+
+    if platform.machine() not in ("x86_64", "AMD64") or any(os.environ.get(name) for name in KERNEL_ENV):
+        return {}
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        return {}
+    return dict(PORTABLE_KERNELS) if {"avx2", "fma"} <= set(flags.split(":", 1)[1].split()) else {}
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     """Run the assignment's ``make_fixtures.generate`` on its reference and write the fixtures.
 
@@ -242,8 +283,9 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
         raise FixtureError(f"{script} is missing")
     writer = FixtureWriter()
     work = Path(tempfile.mkdtemp(prefix=f"autograder-fixtures-{assignment.id}-"))
+    pinned = portable_kernels()  # (the reference's worker gets them: sandbox.worker_env passes KERNEL_ENV on)
     try:
-        with tests_importable(assignment):
+        with tests_importable(assignment), _environ(pinned):
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             root = unpack(assignment.reference_dir, work / "reference")
@@ -252,15 +294,16 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
                 module.generate(ref, writer, np.random.default_rng(assignment.seed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    writer.provenance = {**provenance(environment.declared() if environment else None), **writer.provenance}
+    writer.provenance = {**provenance(environment.declared() if environment else None, pinned), **writer.provenance}
     writer.write(directory or assignment.fixtures_dir)
     writer.write_outputs(Path(directory) / OUTPUTS if directory else assignment.reference_dir)
     return writer
 
 
-def provenance(students_environment: list[str] | None = None) -> dict[str, Any]:
+def provenance(students_environment: list[str] | None = None, pinned: dict[str, str] | None = None) -> dict[str, Any]:
     """Where fixtures were computed: what moves floating-point results (``kernels``: the CPU, its features, the
-    numeric packages the reference ran with, and the variables that choose their kernels)."""
+    numeric packages the reference ran with, and the variables that choose their kernels; with ``pinned``, the
+    portable kernels, whatever the CPU)."""
     import platform
     from importlib import metadata
 
@@ -285,8 +328,10 @@ def provenance(students_environment: list[str] | None = None) -> dict[str, Any]:
                "cpu_flags_sha256": hashlib.sha256(flags.encode()).hexdigest()[:16],
                "packages": students_environment if students_environment is not None else packages,
                **{name: os.environ[name] for name in KERNEL_ENV if os.environ.get(name)}}
+    if pinned:  # the same kernels on every CPU that runs them: the CPU no longer tells them apart
+        kernels = {"machine": platform.machine(), "packages": kernels["packages"], "pinned": dict(pinned)}
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "grader_packages": packages, "kernels": kernels}
+            "cpu": cpu, "grader_packages": packages, "kernels": kernels}
 
 
 # -- checking a regeneration against the committed fixtures ----------------------------------------------------

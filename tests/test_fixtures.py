@@ -246,3 +246,21 @@ def test_reference_outputs_go_where_they_are_asked_to(tmp_path: Path) -> None:
     writer = trained_writer()
     assert writer.write_outputs(tmp_path) == [tmp_path / "predictions" / "out.csv"]
     assert writer.write_outputs(tmp_path) == []  # unchanged: not rewritten
+
+
+def test_deterministic_fixtures_are_computed_with_the_same_kernels_on_every_x86_cpu(monkeypatch) -> None:
+    from autograder import fixtures
+
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY"):
+        monkeypatch.delenv(name, raising=False)
+    pinned = fixtures.portable_kernels()
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    if " avx2" not in flags:
+        assert pinned == {}
+        pytest.skip("this CPU has no AVX2: its kernels are its own")
+    assert pinned == fixtures.PORTABLE_KERNELS
+    kernels = fixtures.provenance(["numpy 1.26.4"], pinned)["kernels"]
+    assert kernels == {"machine": "x86_64", "packages": ["numpy 1.26.4"], "pinned": pinned}  # no CPU in it
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "SkylakeX")  # chosen by hand: kept, and recorded
+    assert fixtures.portable_kernels() == {}
+    assert fixtures.provenance(None)["kernels"]["OPENBLAS_CORETYPE"] == "SkylakeX"
