@@ -33,7 +33,9 @@ chmod -R a+rX "$VENV"
 # Submission code runs as an unprivileged account (no home, no shell, no supplementary groups), and
 # the grader's own files (tests, fixtures with hidden labels, reference) are kept from it. The worker
 # scripts are copied elsewhere at grading time, so nothing under the source folder needs to be shared.
-"$VENV/bin/autograder" sandbox --create
+# Gradescope grades one submission per container: one account; a machine that grades a class in parallel
+# (`autograder bulk --jobs N`, a Ray node) sets AUTOGRADER_SLOTS=N for one account per slot.
+"$VENV/bin/autograder" sandbox --create --slots "${AUTOGRADER_SLOTS:-1}"
 # The students' environment (the packages the assignment's assignment.toml declares), built now rather
 # than at the first submission; grading finds it under $AUTOGRADER_ENVS (default /opt/autograder-envs).
 AUTOGRADER_HOME="$SOURCE" "$VENV/bin/autograder" env "$(tr -d '[:space:]' < "$SOURCE/ASSIGNMENT")"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Limits, Timeouts, replace_from
+from .config import Limits, Resources, Timeouts, replace_from
 from .environments import Spec
 from .errors import AssignmentError, UnknownAssignment
 
@@ -44,6 +44,7 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "seed": (int, 0, "seed of the generator make_fixtures.generate gets"),
     "timeouts": (dict, {}, "[timeouts]: start, call, total, in seconds (config.Timeouts)"),
     "limits": (dict, {}, "[limits]: the worker's resource limits (config.Limits)"),
+    "resources": (dict, {}, "[resources]: what one grading run needs, for bulk --jobs and Ray (config.Resources)"),
     "settings": (dict, {}, "[settings]: see SETTINGS"),
     "environment": (dict, None, "[environment] packages = [...]: the students' environment (environments.Spec)"),
     "parts": (dict, {}, '[parts]: part = "graded", "optional" or "off", for tests marked @part'),
@@ -106,6 +107,7 @@ class Assignment:
     seed: int = 0
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: Limits = field(default_factory=Limits)
+    resources: Resources = field(default_factory=Resources)
     settings: dict[str, Any] = field(default_factory=dict)
     environment: Spec | None = None  # None: submission code runs with the grader's own Python
     parts: dict[str, str] = field(default_factory=dict)  # [parts]: part name -> one of PART_STATES
@@ -147,6 +149,7 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
             id=assignment_id, root=root, title=data.get("title", assignment_id), kind=kind,
             seed=int(data.get("seed", 0)), timeouts=replace_from(Timeouts(), data.get("timeouts")),
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
+            resources=replace_from(Resources(), data.get("resources")),
             environment=environment, parts=_parts(data.get("parts")),
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
@@ -184,7 +187,7 @@ def keys_markdown() -> str:
 
     lines = ["Top level:", "", *table([(k, type_name(t), "required" if k == "kind" else f"`{d!r}`" if d is not None
                                         else "none", m) for k, (t, d, m) in KEYS.items()])]
-    for title, cls in (("[timeouts]", Timeouts), ("[limits]", Limits)):
+    for title, cls in (("[timeouts]", Timeouts), ("[limits]", Limits), ("[resources]", Resources)):
         lines += ["", f"`{title}`:", "", *table([(f.name, type_name(type(f.default)), f"`{f.default!r}`",
                                                   f.metadata.get("help", "")) for f in dataclasses.fields(cls)])]
     lines += ["", "`[settings]` (the harness reads these; other keys are the assignment's own, for its tests):", "",

@@ -76,10 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["package", "notebook"], default="package",
                    help="a folder of .py files (default) or a Jupyter notebook")
 
-    p = sub.add_parser("bulk", help="grade every submission (folder or .zip) found in a folder")
+    text = ("grade a class: every submission (folder, .zip or .ipynb) in FOLDER, in parallel, each in its own "
+            "grading process with its own sandbox account; NAME/results.json as each finishes, summary.csv and "
+            "report.html at the end. An interrupted run resumes where it stopped")
+    p = sub.add_parser("bulk", help="grade a whole class, in parallel; summary.csv and report.html",
+                       description=text)
     p.add_argument("assignment")
-    p.add_argument("folder", type=Path, help="holds one folder or .zip per student")
-    p.add_argument("--out", type=Path, required=True, help="folder for NAME/results.json and summary.csv")
+    p.add_argument("folder", type=Path, help="holds one folder, .zip or .ipynb per student")
+    p.add_argument("--out", type=Path, required=True, help="folder for NAME/results.json, summary.csv, report.html")
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="submissions graded at once (default: what this machine's cores, memory and sandbox "
+                        "accounts allow for this assignment, said at start)")
+    p.add_argument("--regrade", action="store_true", help="grade every submission again (default: keep finished ones)")
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help="stop one submission's grading after S seconds (default: the assignment's total + 60)")
+    p.add_argument("--verbose", "-v", action="store_true", help="a line per finished submission")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="send each submission to a Ray cluster (`auto`, or the head's host:port); needs "
+                        "`pip install .[ray]` here and on every node")
 
     for name, text in (("fixtures", "regenerate fixtures/ID from the reference (--check: deterministic parts bit "
                                     "for bit, trained parts within their stated tolerance)"),
@@ -112,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="how submission code is isolated here; --create makes the account",
                        description=text)
     p.add_argument("--create", action="store_true", help="create the sandbox account (root; setup.sh does this)")
+    p.add_argument("--slots", type=int, default=1, metavar="N",
+                   help="with --create: N accounts, one per parallel grading slot (`bulk --jobs N`): "
+                        "autograder-sandbox, autograder-sandbox-1, ...")
 
     p = sub.add_parser("bundle", help="build the autograder zip to upload to Gradescope")
     p.add_argument("assignment")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -139,26 +139,78 @@ def new(args: argparse.Namespace, console: Console) -> int:
 
 
 def bulk(args: argparse.Namespace, console: Console) -> int:
+    from . import bulk as bulk_mod
+    from . import class_report
+
     a = assignments.load(args.assignment)
-    submissions = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.suffix in (".zip", ".ipynb"))
+    if not args.folder.is_dir():
+        console.print(f"{args.folder} is not a folder of submissions", markup=False)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with _class_folder_hidden(args.folder, console), _progress(console) as progress:
-        task = progress.add_task("grading", total=len(submissions))
-        for path in submissions:
-            progress.update(task, description=path.name[:30])
-            name = path.stem if path.is_file() else path.name
-            result = grading.grade(a, path, out=args.out / name / "results.json")
-            rows.append([name, f"{result.results.score:g}", f"{result.results.max_score:g}",
-                         *(f"{t.score:g}" for t in result.results.tests)])
-            progress.advance(task)
-    numbers = [t.number or t.name for t in result.results.tests] if submissions else []
-    with open(args.out / "summary.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["submission", "score", "max_score", *numbers])
-        writer.writerows(rows)
-    console.print(f"graded {len(rows)} submissions; summary in {args.out / 'summary.csv'}")
+    todo, done = bulk_mod.plan(args.folder, args.out, regrade=args.regrade)
+    if done:
+        console.print(f"{len(done)} submission(s) already graded in {args.out} (same files): kept; --regrade grades "
+                      "them again", markup=False, highlight=False)
+    infos = grading.collect(a)  # (collected here, once: what a submission that could not be graded gets)
+
+    def fallback(message: str) -> dict:
+        return grading.all_failed(infos, message).to_dict()
+
+    timeout = args.timeout or a.timeouts.total + 60
+    outcomes: list = []
+    if todo:
+        grading.students_environment(a)  # built once, before the jobs (it may take minutes the first time)
+        if args.ray:
+            from . import ray_grading
+
+            runner, parallel, slots = ray_grading.runner(a, args.ray, console), len(todo), None
+            console.print(f"grading {len(todo)} submission(s) on the Ray cluster at {args.ray}", markup=False,
+                          highlight=False)
+        else:
+            room = bulk_mod.capacity(a, args.jobs)
+            runner, parallel, slots = bulk_mod.run_local, min(room.jobs, len(todo)), room.slots
+            console.print(f"grading {len(todo)} submission(s), {parallel} at a time ({room.reason})", markup=False,
+                          highlight=False, soft_wrap=True)
+        outcomes = _grade_class(a, todo, parallel, slots, timeout, fallback, runner, args, console)
+    every = sorted(done + outcomes, key=lambda o: o.name)
+    summary = class_report.write_summary(args.out, every)
+    page = class_report.write_html(args.out, every, title=f"{a.id}: {a.title}")
+    tally = bulk_mod.counts(every)
+    console.print(f"{len(every)} submissions: {tally['passed']} passed, {tally['failed']} failed, {tally['errored']} "
+                  f"errored; {summary} and {page}", markup=False, highlight=False, soft_wrap=True)
     return 0
+
+
+def _grade_class(a, todo, parallel, slots, timeout, fallback, runner, args, console) -> list:
+    from rich.progress import TimeRemainingColumn
+
+    from . import bulk as bulk_mod
+
+    tally = dict.fromkeys(bulk_mod.STATUSES, 0)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("[green]{task.fields[passed]} passed[/] [red]{task.fields[failed]} failed[/] "
+                          "[yellow]{task.fields[errored]} errored[/]"), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())
+    with _class_folder_hidden(args.folder, console), Progress(*columns, console=console,
+                                                              disable=not console.is_terminal) as progress:
+        task = progress.add_task("grading", total=len(todo), **tally)
+        lock = threading.Lock()
+
+        def on_done(outcome) -> None:
+            with lock:
+                tally[outcome.status] += 1
+                progress.update(task, advance=1, **tally)
+                if args.verbose:
+                    style = {"passed": "green", "failed": "red", "errored": "yellow"}[outcome.status]
+                    line = Text.assemble((f"{outcome.status:8}", style), f"{outcome.name}  {outcome.score:g}/"
+                                         f"{outcome.max_score:g}  {outcome.seconds:.1f} s  {outcome.peak_mb:g} MiB"
+                                         f"{'  ' + outcome.slot if outcome.slot else ''}")
+                    if outcome.problem:
+                        line.append(f"  {outcome.problem.splitlines()[0]}", style="yellow")
+                    progress.console.print(line, soft_wrap=True)
+
+        return bulk_mod.grade_class(a, todo, parallel=parallel, slots=slots, timeout=timeout, fallback=fallback,
+                                    on_done=on_done, runner=runner)
 
 
 def fixtures(args: argparse.Namespace, console: Console) -> int:
@@ -271,8 +323,15 @@ def bundle(args: argparse.Namespace, console: Console) -> int:
 def sandbox(args: argparse.Namespace, console: Console) -> int:
     if args.create:
         name = os.environ.get(sandbox_user.NAME_ENV, "").strip()
-        user = sandbox_user.create(name if name.lower() not in ("", "none") else sandbox_user.DEFAULT_NAME)
-        console.print(f"account {user.name} (uid {user.uid}) is ready")
+        for user in sandbox_user.create_slots(args.slots, name if name.lower() not in ("", "none")
+                                              else sandbox_user.DEFAULT_NAME):
+            console.print(f"account {user.name} (uid {user.uid}) is ready")
+    elif args.slots != 1:
+        console.print("--slots goes with --create", markup=False)
+        return 2
+    if len(sandbox_user.slots()) > 1:
+        console.print(f"grading slots (parallel runs, one account each): "
+                      f"{', '.join(u.name for u in sandbox_user.slots())}", markup=False, highlight=False)
     console.print(sandbox_user.choose().message, markup=False, highlight=False)
     return 0
 

@@ -1,7 +1,7 @@
-"""Settings the grader runs under: timeouts and the worker's resource limits.
+"""Settings the grader runs under: timeouts, the worker's resource limits, what one grading run needs.
 
 Each setting is declared once, with its default and help; assignments override them in their
-``assignment.toml`` (``[timeouts]`` and ``[limits]`` tables) and the CLI builds its options from
+``assignment.toml`` (``[timeouts]``, ``[limits]`` and ``[resources]`` tables) and the CLI builds its options from
 these declarations.
 """
 
@@ -50,6 +50,16 @@ class Limits:
         }
 
 
+@dataclass(frozen=True)
+class Resources:
+    """What one grading run of the assignment needs, for grading a class: how many run at once here
+    (``bulk --jobs``' default) and what a Ray node must offer (``bulk --ray``)."""
+
+    cpus: float = setting(1.0, "cores one grading run keeps busy (the grader and its worker together)")
+    memory_mb: int = setting(1024, "resident memory one grading run needs at its peak, in MiB (grader and worker)")
+    gpus: float = setting(0.0, "GPUs one grading run uses (0: none; Ray places it on a node that has them)")
+
+
 def replace_from(obj: Any, values: dict[str, Any] | None) -> Any:
     """A copy of the dataclass ``obj`` with ``values`` applied; unknown keys are an error."""
     values = values or {}
@@ -61,6 +71,8 @@ def replace_from(obj: Any, values: dict[str, Any] | None) -> Any:
         raise ValueError(f"unknown settings {sorted(unknown)}; known: {sorted(names)}")
     for name, value in values.items():  # a wrong type would only fail later, in the middle of grading
         kind = type(getattr(obj, name))
-        if not (type(value) is kind or (kind is float and type(value) is int)) or value <= 0:
+        zero_ok = getattr(obj, name) == 0  # (a setting whose default is 0, such as gpus)
+        if not (type(value) is kind or (kind is float and type(value) is int)) or value < 0 or (value == 0
+                                                                                                 and not zero_ok):
             raise ValueError(f"setting {name!r} must be a positive {kind.__name__}, got {value!r}")
     return dataclasses.replace(obj, **values)

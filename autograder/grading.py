@@ -284,14 +284,18 @@ def _save_notebook(report: GradeReport, path: Path) -> None:
 def _all_failed(assignment: Assignment, message: str, visible_only: bool,
                 on_result: Callable[[TestResult], None] | None,
                 on_collected: Callable[[int], None] | None, questions: tuple[str, ...] = ()) -> GradeReport:
-    tests = []
-    infos = [info for info in collect(assignment, visible_only=visible_only, questions=questions) if info.scored]
+    infos = collect(assignment, visible_only=visible_only, questions=questions)
+    results = all_failed(infos, message)
     if on_collected:
-        on_collected(len(infos))
-    for info in infos:
-        result = TestResult(name=info.name, number=info.number, max_score=info.weight, score=0.0,
-                            output=message, visibility=info.visibility, tags=info.tags, status="failed")
-        tests.append(result)
+        on_collected(len(results.tests))
+    for result in results.tests:
         if on_result:
             on_result(result)
-    return GradeReport(Results(tests=tests, output=f"Your submission could not be graded: {message}"), "", [])
+    return GradeReport(results, "", [])
+
+
+def all_failed(infos: list[TestInfo], message: str) -> Results:
+    """The results of a submission that could not be graded: every test (of ``infos``) at 0, saying why."""
+    tests = [TestResult(name=info.name, number=info.number, max_score=info.weight, score=0.0, output=message,
+                        visibility=info.visibility, tags=info.tags, status="failed") for info in infos if info.scored]
+    return Results(tests=tests, output=f"Your submission could not be graded: {message}")

@@ -94,6 +94,28 @@ def choose(python: str | None = None) -> Choice:
     return Choice(user, f"submission code runs as {name} (uid {user.uid}), an unprivileged account")
 
 
+def slot_name(slot: int, base: str = DEFAULT_NAME) -> str:
+    """The account of grading slot ``slot``: slot 0 is the sandbox account itself, slot k its ``-k`` sibling.
+
+    Parallel grading runs need one account each: stopping a worker kills every process of its account.
+    """
+    return base if slot == 0 else f"{base}-{slot}"
+
+
+def slots(base: str | None = None) -> list[SandboxUser]:
+    """The slot accounts this machine has, slot 0 first (consecutive: a gap ends the list)."""
+    base = base or os.environ.get(NAME_ENV, DEFAULT_NAME).strip() or DEFAULT_NAME
+    found = []
+    while (user := lookup(slot_name(len(found), base))) is not None:
+        found.append(user)
+    return found
+
+
+def create_slots(count: int, base: str = DEFAULT_NAME) -> list[SandboxUser]:
+    """Create (or find) the accounts of slots 0 .. count-1 (needs root for those missing)."""
+    return [create(slot_name(k, base)) for k in range(count)]
+
+
 def _name_of(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
@@ -229,8 +251,8 @@ def kill_all(user: SandboxUser, timeout: float = 10.0) -> list[int]:
         time.sleep(0.02)
 
 
-__all__ = ["DEFAULT_NAME", "NAME_ENV", "Choice", "SandboxUser", "can_read", "choose", "create", "exclusive",
-           "hand_over", "kill_all", "lookup", "processes"]
+__all__ = ["DEFAULT_NAME", "NAME_ENV", "Choice", "SandboxUser", "can_read", "choose", "create", "create_slots",
+           "exclusive", "hand_over", "kill_all", "lookup", "processes", "remove_leftovers", "slot_name", "slots"]
 
 
 #: Where any account may write outside its own copy (world-writable, sticky).
