@@ -53,6 +53,8 @@ KINDS = ("package", "notebook")
 #: [settings] keys the harness reads: (type, default, meaning). Others are the assignment's own tests' to read.
 SETTINGS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "notebook": (str, "ID.ipynb", "notebook assignments: the notebook's file name in submissions and the reference"),
+    "notebooks": (list, [], "notebook assignments of several notebooks: their file names; each runs in kernels of "
+                            'its own, and tests ask for one by name: submission.module("mnist") for mnist.ipynb'),
     "notebook_mode": (str, "definitions", 'notebook assignments: "definitions" (imports, defs, classes, constants '
                                           'and cells tagged grader:run) or "all" (every cell)'),
     "cell_timeout": ((int, float), 60, "notebook assignments: seconds one cell may run"),
@@ -155,11 +157,12 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise AssignmentError(f"{path}: {exc}") from None
     if kind == "notebook" and loaded.reference_dir.is_dir():  # (a student's kit has no reference)
-        name = str(loaded.settings.get("notebook", f"{assignment_id}.ipynb"))
-        if not (loaded.reference_dir / name).is_file():
-            raise AssignmentError(f"{path}: the notebook {name!r} ([settings] notebook) is not in "
-                                  f"{loaded.reference_dir}")
-    elif kind == "package" and "notebook" in loaded.settings:
+        names = loaded.settings.get("notebooks") or [str(loaded.settings.get("notebook", f"{assignment_id}.ipynb"))]
+        for name in names:
+            if not (loaded.reference_dir / str(name)).is_file():
+                raise AssignmentError(f"{path}: the notebook {name!r} ([settings] notebook{'s' * (len(names) > 1)})"
+                                      f" is not in {loaded.reference_dir}")
+    elif kind == "package" and ("notebook" in loaded.settings or "notebooks" in loaded.settings):
         raise AssignmentError(f"{path}: [settings] notebook is set but kind = \"package\": did you mean "
                               'kind = "notebook"?')
     return loaded

@@ -7,6 +7,7 @@ import contextlib
 import os
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -163,7 +164,8 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
         if args.ray:
             from . import ray_grading
 
-            runner, parallel, slots = ray_grading.runner(a, args.ray, console), len(todo), None
+            # (a thread per submission in flight, each waiting on its task; Ray queues what the cluster cannot run)
+            runner, parallel, slots = ray_grading.runner(a, args.ray, console), min(len(todo), 256), None
             console.print(f"grading {len(todo)} submission(s) on the Ray cluster at {args.ray}", markup=False,
                           highlight=False)
         else:
@@ -181,7 +183,9 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _grade_class(a, todo, parallel, slots, timeout, fallback, runner, args, console) -> list:
+def _grade_class(a: assignments.Assignment, todo: list, parallel: int, slots: list[str] | None, timeout: float,
+                 fallback: Callable[[str], dict], runner: Callable, args: argparse.Namespace, console: Console) -> list:
+    """``bulk``'s grading, with one progress bar for the class (counts and ETA) and, with --verbose, a line each."""
     from rich.progress import TimeRemainingColumn
 
     from . import bulk as bulk_mod

@@ -43,6 +43,7 @@ class GradeReport:
     staff_log: str
     errors: list[str]
     notebook: Any = None  # the NotebookRecord, for notebook assignments
+    notebooks: dict[str, Any] = field(default_factory=dict)  # by file name, for assignments of several notebooks
     log: list[str] = field(default_factory=list)  # how the run was isolated, and warnings for staff
 
     @property
@@ -116,9 +117,10 @@ def worker_factory(assignment: Assignment, environment: Environment | None = Non
     from .notebook_worker import NotebookSpec
 
     settings = assignment.settings
-    return NotebookSpec(str(settings.get("notebook", f"{assignment.id}.ipynb")),
+    several = tuple(str(n) for n in settings.get("notebooks", []))
+    return NotebookSpec(several[0] if several else str(settings.get("notebook", f"{assignment.id}.ipynb")),
                         str(settings.get("notebook_mode", "definitions")), float(settings.get("cell_timeout", 60)),
-                        environment=environment, source=source)
+                        environment=environment, source=source, filenames=several)
 
 
 def students_environment(assignment: Assignment) -> Environment | None:
@@ -219,8 +221,9 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         if user is not None:  # the account may use its copy (and only that: work stays root's, 0711)
             work.chmod(0o711)
             sandbox_user.hand_over(work / "submission", user)
-        if assignment.kind == "notebook":  # an unreadable notebook fails every test with the reason
-            from . import notebook
+        if assignment.kind == "notebook" and not assignment.settings.get("notebooks"):
+            from . import notebook  # an unreadable notebook fails every test with the reason (with several
+            # notebooks, one missing or unreadable costs only the tests of that one)
 
             notebook.read(notebook.locate(snapshot, worker_factory(assignment).filename))
     except BadSubmission as exc:
@@ -255,30 +258,36 @@ def _run(assignment: Assignment, submission: Path, work: Path, visible_only: boo
         context.close()
     results = Results(tests=context.results, leaderboard=context.leaderboard)
     record = context.submission.notebook_record
-    if record is not None:  # for the executed notebook's feedback cell
-        record.notes = list(context.submission.notes)
-    notes = [record.summary(brief=True)] if record is not None and record.summary() else []
+    records = context.submission.notebook_records
+    for each in records.values():  # for the executed notebooks' feedback cells
+        each.notes = list(context.submission.notes)
+    named = len(records) > 1 or bool(assignment.settings.get("notebooks"))
+    notes = [r.summary(brief=True, name=name if named else None) for name, r in sorted(records.items())
+             if r.summary()]
     notes += [f"Note: {n}" for n in intake + context.submission.notes]
     if context.errors:
         notes.append("Some grading tests could not run; your instructor has been told.")
     if notes:
         results.output = "\n\n".join(notes)
     staff = [f"WARNING: {n}" for n in context.submission.staff_notes] + context.staff_log
-    return GradeReport(results, "\n".join(staff), context.errors, record)
+    return GradeReport(results, "\n".join(staff), context.errors, record, notebooks=records if named else {})
 
 
 def _save_notebook(report: GradeReport, path: Path) -> None:
+    """The executed notebook with feedback at ``path``; with several notebooks, each in the folder ``path``."""
     import nbformat
 
     from . import notebook
 
-    record = report.notebook
-    if record.path is None:
-        return
     feedback = [(t.name, t.score, t.max_score, t.output) for t in report.results.tests]
-    executed = notebook.annotate(notebook.read(record.path), record, feedback)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(executed, str(path))
+    targets = ([(r, path / name) for name, r in sorted(report.notebooks.items())] if report.notebooks else
+               [(report.notebook, path)])
+    for record, target in targets:
+        if record.path is None:
+            continue
+        executed = notebook.annotate(notebook.read(record.path), record, feedback)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(executed, str(target))
 
 
 def _all_failed(assignment: Assignment, message: str, visible_only: bool,

@@ -27,8 +27,9 @@ import ast
 import builtins
 import copy
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from .errors import BadSubmission
@@ -72,12 +73,36 @@ def read(path: Path) -> Any:
     return nb
 
 
-def locate(root: Path, expected: str) -> Path:
-    """The notebook in a submission: ``expected`` if present, else the only ``.ipynb`` there is."""
+_COPY_MARKS = (re.compile(r"^copy of\s+"), re.compile(r"\s*\(\d+\)$"), re.compile(r"[-_ ]?copy\d*$"),
+               re.compile(r"\s+-\s+colab(oratory)?$"))
+
+
+def same_notebook(found: str, expected: str) -> bool:
+    """Whether a notebook named ``found`` is ``expected`` or a copy of it as Colab, Jupyter and browsers name
+    copies ("Copy of mnist.ipynb", "mnist (1).ipynb", "mnist-Copy1.ipynb", "mnist_copy.ipynb")."""
+    def stem(name: str) -> str:
+        text = PurePath(name).name.lower().removesuffix(".ipynb").strip()
+        for mark in _COPY_MARKS:
+            text = mark.sub("", text).strip().removesuffix(".ipynb")
+        return text.strip()
+
+    return stem(found) == stem(expected)
+
+
+def locate(root: Path, expected: str, *, several: bool = False) -> Path:
+    """The notebook in a submission: ``expected`` if present, else a copy of it (``same_notebook``), else (when
+    the assignment has one notebook, not ``several``) the only ``.ipynb`` there is."""
     root = Path(root)
     if (root / expected).is_file():
         return root / expected
     found = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    copies = [p for p in found if same_notebook(p.name, expected)]
+    if len(copies) == 1:
+        return copies[0]
+    if several:
+        names = ", ".join(str(p.relative_to(root)) for p in found[:8]) or "none"
+        raise BadSubmission(f"no notebook {expected} in the submission (nor a copy of it, such as 'Copy of "
+                            f"{expected}'); its notebooks: {names}")
     if len(found) == 1:
         return found[0]
     if not found:
@@ -260,14 +285,15 @@ class NotebookRecord:
     def failures(self) -> list[CellOutcome]:
         return [o for _, o in sorted(self.outcomes.items()) if o.status != "ok"]
 
-    def summary(self, brief: bool = False) -> str:
+    def summary(self, brief: bool = False, name: str | None = None) -> str:
         """One paragraph for the student's feedback; empty when every cell ran. ``brief``: with none of the
-        cells' own text (for the top of results.json, which every viewer sees whatever a test's visibility)."""
+        cells' own text (for the top of results.json, which every viewer sees whatever a test's visibility).
+        ``name``: the notebook's, when the submission has several."""
         failed = self.failures()
         if not failed:
             return ""
-        lines = ["Some cells of your notebook failed when the grader ran their definitions; what they "
-                 "define is missing, so the tests that need it fail:"]
+        lines = [f"Some cells of {name or 'your notebook'} failed when the grader ran their definitions; what "
+                 "they define is missing, so the tests that need it fail:"]
         lines += [f"- {o.describe(brief)}" for o in failed[:10]]
         return "\n".join(lines)
 

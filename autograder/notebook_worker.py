@@ -37,7 +37,11 @@ _KERNEL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")  # how a SyntaxError names
 
 @dataclass
 class NotebookSpec:
-    """How an assignment's notebooks are run, and what the grader learnt running this one."""
+    """How an assignment's notebooks are run, and what the grader learnt running this one.
+
+    An assignment of several notebooks (``filenames``) runs one at a time, each in kernels of its own: tests
+    ask for one by name (``submission.module("mnist")`` for mnist.ipynb), which ``select``s it, and each keeps
+    its own ``NotebookRecord`` (``records``)."""
 
     filename: str
     mode: str = "definitions"
@@ -45,12 +49,31 @@ class NotebookSpec:
     record: notebook.NotebookRecord = field(default_factory=notebook.NotebookRecord)
     environment: Environment | None = None  # the students' environment: says which imports it cannot serve
     source: Path | None = None  # where the notebook is read (the grader's snapshot); None: the kernel's folder
+    filenames: tuple[str, ...] = ()  # every notebook of the assignment, when it has several
+    records: dict[str, notebook.NotebookRecord] = field(default_factory=dict)
 
     _loaded: tuple[Path, Any, list[notebook.PlannedCell]] | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.records.setdefault(self.filename, self.record)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """For several notebooks: each one's module name (its file name without .ipynb) and file name."""
+        return {Path(f).stem: f for f in self.filenames}
+
+    def select(self, name: str) -> bool:
+        """Make the notebook called ``name`` (see ``names``) the one kernels run; True when that changed it."""
+        filename = self.names[name]
+        if filename == self.filename:
+            return False
+        self.filename = filename
+        self.record = self.records.setdefault(filename, notebook.NotebookRecord())
+        return True
+
     def load(self, root: Path) -> tuple[Any, list[notebook.PlannedCell]]:
         """The notebook in ``root`` (or ``source``) and what to run of it: read and planned once, not per kernel."""
-        path = notebook.locate(self.source or root, self.filename)
+        path = notebook.locate(self.source or root, self.filename, several=len(self.filenames) > 1)
         if self._loaded is None or self._loaded[0] != path:
             nb = notebook.read(path)
             self._loaded = (path, nb, notebook.plan(nb, self.mode))

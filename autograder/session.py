@@ -28,6 +28,7 @@ from .config import Limits, Timeouts
 from .environments import Environment
 from .errors import (
     BadOutput,
+    BadSubmission,
     StaleHandle,
     StudentCodeError,
     SubmissionError,
@@ -301,6 +302,11 @@ class Session:
         """For a notebook, what the grader learnt running its cells (``notebook.NotebookRecord``)."""
         return getattr(self._factory, "record", None)
 
+    @property
+    def notebook_records(self) -> dict[str, Any]:
+        """For notebooks, each one's record by file name (one entry unless the assignment has several)."""
+        return dict(getattr(self._factory, "records", None) or {})
+
     def take_output(self) -> str:
         """What the submission printed since the last call (bounded: head and tail kept)."""
         self._collect_output()
@@ -346,16 +352,28 @@ class Session:
                          traceback=exc.traceback, where=exc.where, missing_module=exc.missing_module)
 
     def module(self, name: str) -> RemoteObject:
-        """Import ``name`` in the worker (relative to the submission's root) and return it."""
-        if name in self._failed_imports:
-            raise self._failed_imports[name]
+        """Import ``name`` in the worker (relative to the submission's root) and return it.
+
+        In an assignment of several notebooks, a notebook's name (``mnist`` for mnist.ipynb) is that notebook's
+        namespace, in a kernel of its own: asking for another notebook than the running one starts its kernel.
+        """
+        key = name
+        notebooks = getattr(self._factory, "names", None) or {}
+        if name in notebooks and len(notebooks) > 1:
+            if key in self._failed_imports:
+                raise self._failed_imports[key]
+            if self._factory.select(name):
+                self.restart()
+            name = "__notebook__"
+        if key in self._failed_imports:
+            raise self._failed_imports[key]
         try:
-            return self._request("import", [name], f"importing {name}")._relabel(name)
+            return self._request("import", [name], f"importing {key}")._relabel(key)
         except StudentCodeError as exc:
-            self._failed_imports[name] = exc
+            self._failed_imports[key] = exc
             raise exc from None
-        except (SubmissionTimeout, WorkerCrashed) as exc:
-            self._failed_imports[name] = exc
+        except (SubmissionTimeout, WorkerCrashed, BadSubmission) as exc:
+            self._failed_imports[key] = exc
             raise
 
     def put(self, value: Any) -> RemoteObject:

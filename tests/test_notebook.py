@@ -135,6 +135,26 @@ def test_locate_with_several_notebooks_asks_for_the_name(tmp_path: Path) -> None
                                   "name the one to grade ps2.ipynb")
 
 
+@pytest.mark.parametrize(("found", "same"), [
+    ("mnist.ipynb", True), ("Copy of mnist.ipynb", True), ("mnist (1).ipynb", True), ("mnist-Copy1.ipynb", True),
+    ("MNIST_copy.ipynb", True), ("mnist.ipynb - Colab.ipynb", True), ("mnist2.ipynb", False),
+    ("simple_train.ipynb", False), ("my mnist.ipynb", False)])
+def test_a_notebook_is_known_under_the_names_copies_get(found: str, same: bool) -> None:
+    from autograder.notebook import same_notebook
+
+    assert same_notebook(found, "mnist.ipynb") is same
+
+
+def test_locate_among_several_notebooks_finds_each_by_its_name_or_a_copy_of_it(tmp_path: Path) -> None:
+    first = write(tmp_path / "Copy of simple_train.ipynb", "{}")
+    second = write(tmp_path / "hw" / "mnist (2).ipynb", "{}")
+    assert locate(tmp_path, "simple_train.ipynb", several=True) == first
+    assert locate(tmp_path, "mnist.ipynb", several=True) == second
+    second.unlink()
+    with pytest.raises(BadSubmission, match=r"no notebook mnist\.ipynb in the submission .* its notebooks: Copy "):
+        locate(tmp_path, "mnist.ipynb", several=True)  # (never the other notebook, though it is the only one)
+
+
 # -- plan and definitions --------------------------------------------------------------------------
 CELL = """\
 %matplotlib inline

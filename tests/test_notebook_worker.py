@@ -6,6 +6,7 @@ fixture; every test takes fresh handles from ``session.module("__notebook__")``.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -342,3 +343,76 @@ def test_unreadable_notebook_fails_every_test_with_the_reason(toy, tmp_path: Pat
     assert all(t["score"] == 0 and t["status"] == "failed" and t["output"].startswith(reason) for t in data["tests"])
     assert data["output"].startswith(f"Your submission could not be graded: {reason}")
     assert not saved.exists()
+
+
+# -- several notebooks ----------------------------------------------------------------------------------
+TWO = {
+    "assignment.toml": """\
+        title = "Two notebooks"
+        kind = "notebook"
+
+        [settings]
+        notebooks = ["first.ipynb", "second.ipynb"]
+        cell_timeout = 10
+
+        [timeouts]
+        start = 60
+        call = 10
+        total = 240
+
+        [limits]
+        memory_mb = 2048
+    """,
+    "grade_first.py": """\
+        from autograder.decorators import number, weight
+
+        @weight(1)
+        @number("1")
+        def test_first(submission):
+            assert submission.module("first").f(2) == 4, "f(2) is not 4"
+    """,
+    "grade_second.py": """\
+        from autograder.decorators import number, weight
+
+        @weight(1)
+        @number("2.1")
+        def test_second(submission):
+            assert submission.module("second").g(2) == 5, "g(2) is not 5"
+
+        @weight(1)
+        @number("2.2")
+        def test_both(submission):  # one test may use both notebooks: each in its own kernel, in turn
+            second = submission.module("second").g(1)
+            assert submission.module("first").f(second) == 2 * second
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def two_notebooks(tmp_path_factory):
+    import textwrap
+
+    home = tmp_path_factory.mktemp("two")
+    write_tree(home / "tests" / "grading" / "twonb", {k: textwrap.dedent(v) for k, v in TWO.items()})
+    (home / "reference" / "twonb").mkdir(parents=True)
+    for name, source in (("first", "def f(x):\n    return 2 * x"), ("second", "def g(x):\n    return x + 3")):
+        nbformat.write(make(source), str(home / "reference" / "twonb" / f"{name}.ipynb"))
+    return assignments.load("twonb", home)
+
+
+def test_several_notebooks_each_in_its_own_kernel_found_under_colabs_names(two_notebooks, tmp_path):
+    shutil.copyfile(two_notebooks.reference_dir / "first.ipynb", tmp_path / "first (1).ipynb")
+    shutil.copyfile(two_notebooks.reference_dir / "second.ipynb", tmp_path / "Copy of second.ipynb")
+    data = grade(two_notebooks, tmp_path, out=tmp_path / "r.json").results.to_dict()
+    assert data["score"] == 3, data
+    (tmp_path / "Copy of second.ipynb").unlink()  # one notebook missing: only its tests fail, and say why
+    report = grade(two_notebooks, tmp_path, out=tmp_path / "r.json")
+    by = {t.number: t for t in report.results.tests}
+    assert by["1"].passed and not by["2.1"].passed and not by["2.2"].passed
+    assert "no notebook second.ipynb in the submission" in by["2.1"].output and "first (1).ipynb" in by["2.1"].output
+    broken = make("import no_such_module_here\n\n\ndef f(x):\n    return 2 * x")  # the cell fails: no f
+    nbformat.write(broken, str(tmp_path / "first (1).ipynb"))
+    shutil.copyfile(two_notebooks.reference_dir / "second.ipynb", tmp_path / "second.ipynb")
+    report = grade(two_notebooks, tmp_path, out=tmp_path / "r.json")
+    assert [t.number for t in report.results.tests if t.passed] == ["2.1"]
+    assert "Some cells of first.ipynb failed" in report.results.output  # which notebook, said
