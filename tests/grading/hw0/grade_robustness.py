@@ -1,0 +1,47 @@
+"""Problem 1, robustness: flip_vertical flips along H (not a mirror, not a rotation), and per_class_accuracy
+gives each true class's accuracy of a model with the grader's fixed weights, computed here from that model's
+own predictions (so the same floats, whatever the CPU)."""
+
+import hw0_helpers as h
+import numpy as np
+
+from autograder import checks
+from autograder.decorators import number, visibility, weight
+
+
+@weight(1)
+@number("1.1")
+@visibility("visible")
+def test_flip_vertical(submission):
+    """flip_vertical(X): each image upside down (along H), as torch.flip(X, [2])"""
+    X = h.images(np.random.default_rng(11), 4)
+    got = h.values(submission, h.simple_train(submission).flip_vertical(h.probes(submission).tensor(X)))
+    got = checks.assert_shape(got, X.shape, "flip_vertical(X) for X of shape (4, 3, 32, 32)")
+    if not np.array_equal(got, X[:, :, ::-1, :]):
+        if np.array_equal(got, X[:, :, :, ::-1]):
+            raise AssertionError("flip_vertical(X) flipped the images left to right (along W, a mirror); "
+                                 "upside down is along H (dimension 2 of N, C, H, W)")
+        if np.array_equal(got, X[:, :, ::-1, ::-1]):
+            raise AssertionError("flip_vertical(X) flipped along both H and W: that is a 180° rotation, not "
+                                 "upside down (only dimension 2 of N, C, H, W)")
+        checks.assert_close(got, X[:, :, ::-1, :], "flip_vertical(X): the images upside down", rtol=0, atol=0)
+
+
+@weight(1)
+@number("1.2")
+@visibility("visible")
+def test_per_class_accuracy(submission):
+    """per_class_accuracy(model, X, Y): the accuracy on the images of each true class (10 values)"""
+    p = h.probes(submission)
+    case = h.PER_CLASS_MODEL
+    model = h.model_state(submission, case["c"], case["seed"])
+    rng = np.random.default_rng(case["seed"])
+    X = h.images(rng, case["n"])
+    predicted = np.asarray(p.predict_logits(model, p.tensor(X))).argmax(axis=1)
+    Y = np.where(rng.random(case["n"]) < 0.5, predicted, rng.integers(0, 10, case["n"]))
+    Y[:10] = np.arange(10)  # every class present
+    expected = np.array([np.mean(predicted[Y == k] == k) for k in range(10)])
+    got = h.per_class(submission, h.simple_train(submission).per_class_accuracy(model, p.tensor(X), p.tensor(
+        Y, "int64")), "per_class_accuracy(model, X, Y)")
+    checks.assert_close(got, expected, f"per_class_accuracy(model, X, Y) on {case['n']} images, a make_cnn(4) with "
+                        "the grader's weights in eval mode (class order 0-9)", rtol=0, atol=1e-6)

@@ -1,0 +1,27 @@
+"""Warm-up: the starter's own code (make_cnn, Flatten), which students run and may tune but do not write: checked
+so that a broken copy is said, worth no points (the training budget of the warm-up comes with the runtime
+tests)."""
+
+import hw0_helpers as h
+import numpy as np
+
+from autograder import checks
+from autograder.decorators import number, visibility, weight
+
+
+@weight(0)
+@number("0.1")
+@visibility("visible")
+def test_make_cnn_is_the_starters_network(submission):
+    """make_cnn(c): the starter's 5-layer CNN (Myrtle5), 6,666 / 99,210 / 1,558,026 parameters at c = 4 / 16 / 64"""
+    p = h.probes(submission)
+    for c, count in h.PARAMETERS.items():
+        summary = p.summary(h.simple_train(submission).make_cnn(c))
+        checks.assert_true(summary["parameters"] == count, f"make_cnn({c}) has {summary['parameters']:,} trainable "
+                           f"parameters; the starter's network has {count:,}")
+        kinds = [kind for _, kind in summary["modules"]]
+        checks.assert_true(kinds == h.LAYERS, f"make_cnn({c})'s layers are {kinds}; the starter's are {h.LAYERS}")
+    model = h.simple_train(submission).make_cnn(4)
+    model.eval()
+    out = p.forward(model, h.images(np.random.default_rng(0), 3))
+    checks.assert_shape(out, (3, 10), "make_cnn(4) on 3 images of shape (3, 32, 32): the logits")

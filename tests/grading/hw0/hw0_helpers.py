@@ -1,0 +1,103 @@
+"""Shared by hw0's grading tests and make_fixtures.py: the notebooks' handles, the cases, and the checks that
+read what students' functions return (tensors or arrays, fractions or percents, lists or dicts).
+
+Student code runs in the notebooks' kernels (``submission.module("simple_train")``, ``"mnist"``); torch helpers
+run there too (``_autograder_probes``). Expected values are computed here, on the grader's side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder import checks
+from autograder.session import RemoteObject, Session
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+#: make_cnn(c)'s trainable parameters: 378c² + 152c + 10 (the facts file; BatchNorm's running statistics are
+#: buffers, not parameters).
+PARAMETERS = {4: 6_666, 16: 99_210, 64: 1_558_026}
+LAYERS = ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d",
+          "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "MaxPool2d", "Flatten", "Linear"]
+PER_CLASS_MODEL = dict(c=4, seed=4242, n=600)  # the fixed-weights model and images of the per-class test
+
+
+def simple_train(session: Session) -> RemoteObject:
+    return session.module("simple_train")
+
+
+def mnist(session: Session) -> RemoteObject:
+    return session.module("mnist")
+
+
+def probes(session: Session) -> RemoteObject:
+    return session.module("_autograder_probes")
+
+
+def values(session: Session, value: Any) -> Any:
+    """What a student's function returned, as plain data: tensors (handles) fetched as numpy arrays."""
+    if isinstance(value, RemoteObject):
+        return np.asarray(probes(session).numpy(value))
+    return value
+
+
+def scalar(session: Session, value: Any, what: str) -> float:
+    value = values(session, value)
+    array = np.asarray(value, dtype=float) if not isinstance(value, (str, dict, list, tuple)) else None
+    checks.assert_true(array is not None and array.size == 1, f"{what} should be a number, got {value!r:.200}")
+    return float(array.reshape(()))
+
+
+def per_class(session: Session, value: Any, what: str) -> np.ndarray:
+    """Ten per-class accuracies as fractions, from an array, list or tuple of 10 (fractions or percents), or a
+    dict keyed by class index or name."""
+    value = values(session, value)
+    if isinstance(value, dict):
+        keys = list(value)
+        by_index = {int(k): v for k, v in value.items() if isinstance(k, (int, np.integer))}
+        by_name = {CLASSES.index(str(k).lower()): v for k, v in value.items() if str(k).lower() in CLASSES}
+        table = by_index if len(by_index) == 10 else by_name
+        checks.assert_true(len(table) == 10, f"{what}: a dict should have the 10 classes as keys (0-9 or their "
+                           f"names), it has {keys[:12]!r}")
+        value = [values(session, table[k]) for k in range(10)]
+    array = np.asarray(value, dtype=float).reshape(-1)
+    checks.assert_true(array.size == 10, f"{what} should give 10 accuracies (one per class), got {array.size}")
+    return array / 100 if array.max(initial=0) > 1 + 1e-9 else array
+
+
+def images(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Float32 NCHW images in [0, 1], as load_cifar returns them."""
+    return rng.random((n, 3, 32, 32), dtype=np.float32)
+
+
+def model_state(session: Session, c: int, seed: int) -> RemoteObject:
+    """The submission's make_cnn(c) with the grader's fixed weights (drawn from ``seed``, loaded by shape), in
+    eval mode."""
+    p = probes(session)
+    model = simple_train(session).make_cnn(c)
+    rng = np.random.default_rng(seed)
+    weights = []
+    for name, shape in p.summary(model)["state"]:
+        if name.endswith("num_batches_tracked"):
+            weights.append(np.zeros(shape, np.int64))
+        elif name.endswith("running_var"):
+            weights.append((rng.random(shape) + 0.5).astype(np.float32))
+        else:
+            weights.append((rng.standard_normal(shape) * 0.3).astype(np.float32))
+    p.load_state_by_shape(model, weights)
+    model.eval()
+    return model
+
+
+# -- Problem 3 -------------------------------------------------------------------------------------
+def digits(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stand-in MNIST (images in [0, 1] (n, 28, 28), digit labels): sparse random strokes, so that n = 500 of them
+    have full rank (their condition number, ~46, is far below the real set's ~7e3: a step valid here is valid
+    there too, scaled by λmax)."""
+    X = (rng.random((n, 28, 28)) < 0.18) * rng.random((n, 28, 28))
+    return X, rng.integers(0, 10, n)
+
+
+def pm1(Y: np.ndarray) -> np.ndarray:
+    return (Y % 2) * 2.0 - 1

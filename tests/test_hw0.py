@@ -1,0 +1,105 @@
+"""hw0 end to end (two notebooks): the reference scores full marks, the generated template zero, a notebook pair
+written otherwise (each a valid choice the handout leaves open) keeps them, and planted bugs lose exactly their
+parts. Several changes ride on one submission: each grading starts two kernels that import torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import assignment, grading, results
+from autograder.fixtures import Fixtures
+from autograder.template import stale_files
+
+pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parent.parent
+HW0 = assignment.load("hw0", ROOT)
+pytestmark = pytest.mark.slow
+
+ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wrote instead
+    ("simple_train", "    return torch.flip(X, [2])"): "    return X.flip(dims=(-2,))",
+    ("simple_train", "    return np.array([(preds[Y == k] == k).float().mean().item() for k in range(num_classes)])"):
+        "    classes = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')\n"
+        "    return {classes[k]: 100 * (preds[Y == k] == k).float().mean().item() for k in range(num_classes)}",
+    ("simple_train", "    Y = torch.as_tensor(Y).clone()\n    replace = torch.from_numpy(rng.random(len(Y)) < p)\n"
+                     "    Y[replace] = torch.from_numpy(rng.integers(0, num_classes, int(replace.sum()))).to(Y.dtype)\n"
+                     "    return Y"):
+        "    Y = np.array(Y)\n    for i in range(len(Y)):\n        if np.random.rand() < p:\n"
+        "            Y[i] = np.random.randint(num_classes)\n    return Y",
+    ("mnist", "    return np.linalg.pinv(X) @ Y"): "    return X.T @ np.linalg.solve(X @ X.T, Y)",
+    ("mnist", "    return float(np.sum((X @ beta - Y) ** 2))"): "    return float(np.mean((X @ beta - Y) ** 2))",
+    ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return 2 / len(X) * X.T @ (X @ beta - Y)",
+    ("mnist", "        beta = beta - lr * (n / batch_size) * gradient(X[I], Y[I], beta)"):
+        "        beta = beta - lr / (1 + 0.01 * len(losses)) * gradient(X[I], Y[I], beta)",
+    ("mnist", "    s = np.linalg.svd(X, compute_uv=False)\n"
+              "    s = s[s > s.max() * max(X.shape) * np.finfo(float).eps]\n    return float(s.max() / s.min())"):
+        "    return np.linalg.cond(X)",
+}
+BUGS = {  # -> the tests they lose
+    ("simple_train", "    return torch.flip(X, [2])"): "    return torch.flip(X, [2, 3])",  # 1.1: a rotation
+    ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return X.T @ (X @ beta - Y)",  # 3.2a: no factor 2
+    ("mnist", "        I = rng.choice(n, batch_size, replace=False)\n"): "        I = np.arange(n)\n",  # 3.2c
+    ("mnist", "    return X_te.reshape(-1, 28 * 28), (Y_te % 2) * 2.0 - 1"):
+        "    return X_te.reshape(-1, 28 * 28), Y_te",  # 3.1b: ±1 predictions scored against raw digits
+}
+LOST_TO_BUGS = {"1.1", "3.2a", "3.2c", "3.1b"}
+
+
+def write_variant(folder: Path, edits: dict) -> Path:
+    folder.mkdir(parents=True)
+    for name in ("simple_train", "mnist"):
+        nb = nbformat.read(str(HW0.reference_dir / f"{name}.ipynb"), as_version=4)
+        for (notebook, old), new in edits.items():
+            if notebook != name:
+                continue
+            cells = [c for c in nb.cells if c.cell_type == "code" and old in c.source]
+            assert len(cells) == 1, f"{name}: {old!r} is in {len(cells)} cells"
+            cells[0].source = cells[0].source.replace(old, new)
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder
+
+
+def grade(path: Path, out: Path) -> dict:
+    report = grading.grade(HW0, path, out=out)
+    assert report.ok, report.errors
+    data = json.loads(out.read_text())
+    results.validate(data)
+    return data
+
+
+def lost(data: dict) -> set[str]:
+    return {t["number"] for t in data["tests"] if t["status"] == "failed"}
+
+
+def test_reference_full_marks_and_the_starters_network(tmp_path):
+    data = grade(HW0.reference_dir, tmp_path / "r.json")
+    assert lost(data) == set() and data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+    meta = Fixtures(HW0.fixtures_dir).meta["make_cnn"]
+    assert {c: m["parameters"] for c, m in meta.items()} == {"4": 6_666, "16": 99_210, "64": 1_558_026}  # facts file
+
+
+def test_template_is_generated_and_scores_zero(tmp_path):
+    assert stale_files(HW0.reference_dir, HW0.template_dir) == []
+    data = grade(HW0.template_dir, tmp_path / "r.json")
+    graded = [t for t in data["tests"] if t["max_score"] > 0]
+    assert graded and all(t["score"] == 0 for t in graded)
+    assert all("not implemented yet" in t["output"] for t in graded)
+
+
+def test_choices_the_handout_leaves_open_keep_full_marks_and_colab_copies_are_found(tmp_path):
+    folder = write_variant(tmp_path / "alternative", ALTERNATIVE)
+    shutil.move(folder / "mnist.ipynb", folder / "Copy of mnist.ipynb")
+    data = grade(folder, tmp_path / "r.json")
+    assert lost(data) == set(), {t["number"]: t.get("output") for t in data["tests"] if t["status"] == "failed"}
+
+
+def test_planted_bugs_lose_exactly_their_parts(tmp_path):
+    data = grade(write_variant(tmp_path / "bugs", BUGS), tmp_path / "r.json")
+    messages = {t["number"]: t.get("output", "") for t in data["tests"]}
+    assert lost(data) == LOST_TO_BUGS, messages
+    assert "180° rotation" in messages["1.1"] and "factor 2" in messages["3.2a"]
+    assert "not the whole training set" in messages["3.2c"] and "raw digits" in messages["3.1b"]
