@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import budgets
 from .config import Limits, Resources, Timeouts, replace_from
 from .environments import Spec
 from .errors import AssignmentError, UnknownAssignment
@@ -45,6 +46,8 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "timeouts": (dict, {}, "[timeouts]: start, call, total, in seconds (config.Timeouts)"),
     "limits": (dict, {}, "[limits]: the worker's resource limits (config.Limits)"),
     "resources": (dict, {}, "[resources]: what one grading run needs, for bulk --jobs and Ray (config.Resources)"),
+    "budgets": (dict, {}, "[budgets.gpu], [budgets.cpu]: training budgets per device class for runtime tests "
+                          "(budgets.py): description, max_ratio, and the assignment's own keys"),
     "settings": (dict, {}, "[settings]: see SETTINGS"),
     "environment": (dict, None, "[environment] packages = [...]: the students' environment (environments.Spec)"),
     "parts": (dict, {}, '[parts]: part = "graded", "optional" or "off", for tests marked @part'),
@@ -110,6 +113,7 @@ class Assignment:
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: Limits = field(default_factory=Limits)
     resources: Resources = field(default_factory=Resources)
+    budgets: dict[str, dict[str, Any]] = field(default_factory=dict)  # [budgets]: device class -> budget
     settings: dict[str, Any] = field(default_factory=dict)
     environment: Spec | None = None  # None: submission code runs with the grader's own Python
     parts: dict[str, str] = field(default_factory=dict)  # [parts]: part name -> one of PART_STATES
@@ -152,6 +156,7 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
             seed=int(data.get("seed", 0)), timeouts=replace_from(Timeouts(), data.get("timeouts")),
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
             resources=replace_from(Resources(), data.get("resources")),
+            budgets=budgets.check_table(data.get("budgets", {})),
             environment=environment, parts=_parts(data.get("parts")),
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:

@@ -151,6 +151,7 @@ class GradingPlugin:
         self._module: str | None = None
         self._failures: dict[str, BaseException] = {}
         self._feedback: dict[str, list[str]] = {}
+        self._budget: Any = None
         self.collected: list[TestInfo] = []
 
     # -- fixtures offered to grading tests ------------------------------------------------------
@@ -174,6 +175,15 @@ class GradingPlugin:
     @pytest.fixture
     def assignment(self) -> Assignment:
         return self.ctx.assignment
+
+    @pytest.fixture
+    def budget(self) -> Any:
+        """The training budget of this grader's device class (``budgets.Budget``): its ``note`` goes in feedback."""
+        from . import budgets
+
+        if self._budget is None:
+            self._budget = budgets.choose(self.ctx.assignment.budgets, self.ctx.submission)
+        return self._budget
 
     # -- collection ------------------------------------------------------------------------------
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

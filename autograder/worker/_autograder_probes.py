@@ -76,6 +76,30 @@ def device(name: str = "cpu") -> Any:
     return _torch().device(name)
 
 
+def cuda_available() -> bool:
+    """Whether this worker has a real CUDA device (the CUDA shim's CPU fallback is not one)."""
+    import sys
+
+    torch = sys.modules.get("torch") or _torch()
+    return bool(torch.cuda.is_available())
+
+
+def synchronize() -> None:
+    """Wait for the queued work of the CUDA device, if torch uses one (timing stops after it)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
+def tensor_dataset(*arrays: Any) -> Any:
+    """``torch.utils.data.TensorDataset`` of ``arrays`` (ndarrays or tensors), e.g. images and labels."""
+    from torch.utils.data import TensorDataset
+
+    return TensorDataset(*[_as_tensor(a) for a in arrays])
+
+
 # -- models ----------------------------------------------------------------------------------------
 def summary(model: Any) -> dict:
     """What a model is made of, as plain data.

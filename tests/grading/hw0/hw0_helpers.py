@@ -101,3 +101,79 @@ def digits(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def pm1(Y: np.ndarray) -> np.ndarray:
     return (Y % 2) * 2.0 - 1
+
+
+# -- training budgets (runtime tests) ------------------------------------------------------------------
+SEEDS = (1, 2, 3)  # the reference's calibration runs (make_fixtures.py); a test trains with SEEDS[0]
+
+
+def declared_budgets() -> dict[str, dict[str, Any]]:
+    """[budgets] of this assignment's assignment.toml (for make_fixtures.py, which gets no assignment)."""
+    from pathlib import Path
+
+    from autograder import assignment
+
+    here = Path(__file__).resolve()
+    return assignment.load(here.parent.name, here.parents[3]).budgets
+
+
+def budget_data(budget: Any) -> dict[str, np.ndarray]:
+    """The budget's CIFAR-10 subsets (the real data where installed, else the synthetic stand-in), as load_cifar
+    gives them: float32 NCHW in [0, 1], int64 labels. Read on the grader's side; test labels stay here."""
+    from autograder import datasets
+
+    train = datasets.subset(datasets.load("cifar10", "train"), budget["train_images"], seed=7)
+    test = datasets.subset(datasets.load("cifar10", "test"), budget["test_images"], seed=8)
+
+    def nchw(images: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255)
+
+    return {"X": nchw(train.images), "Y": train.labels.astype(np.int64), "X_test": nchw(test.images),
+            "Y_test": test.labels.astype(np.int64)}
+
+
+def fingerprint_data(budget: Any) -> list[np.ndarray]:
+    data = budget_data(budget)
+    return [data["X"], data["Y"], data["X_test"], data["Y_test"]]
+
+
+def accuracies(session: Session, model: RemoteObject, data: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Accuracy on the held-out images, and on them flipped upside down (labels never leave the grader)."""
+    p = probes(session)
+    model.eval()
+    original = np.asarray(p.predict_logits(model, p.tensor(data["X_test"]))).argmax(axis=1)
+    flipped = np.asarray(p.predict_logits(model, p.tensor(data["X_test"][:, :, ::-1, :].copy()))).argmax(axis=1)
+    return float(np.mean(original == data["Y_test"])), float(np.mean(flipped == data["Y_test"]))
+
+
+def plain_run(session: Session, budget: Any, seed: int) -> tuple[float, float, float]:
+    """The warm-up's recipe with the notebook's own helpers (make_cnn, make_loader, train_epoch) on the budget:
+    (accuracy, flipped accuracy, seconds of training on the grader's clock)."""
+    from autograder.budgets import timed
+
+    data, p, nb = budget_data(budget), probes(session), simple_train(session)
+    p.seed(seed)
+    model = nb.make_cnn(budget["width"])
+    loader = nb.make_loader(p.tensor_dataset(data["X"], data["Y"]), budget["batch_size"])
+    opt = p.optimizer(model, "SGD", lr=budget["lr"])
+    seconds = 0.0
+    for epoch in range(budget["epochs"]):
+        result, spent = timed(session, nb.train_epoch, model, loader, opt)
+        seconds += spent
+        loss = scalar(session, result[0], f"train_epoch(...)[0] (the average loss) in epoch {epoch + 1}")
+        checks.assert_true(np.isfinite(loss), f"train_epoch returned the loss {loss} in epoch {epoch + 1}")
+    return (*accuracies(session, model, data), seconds)
+
+
+def robust_run(session: Session, budget: Any, seed: int) -> tuple[float, float, float]:
+    """The notebook's train_robust on the budget, from a fresh make_cnn: (accuracy, flipped, seconds)."""
+    from autograder.budgets import timed
+
+    data, p, nb = budget_data(budget), probes(session), simple_train(session)
+    p.seed(seed)
+    model = nb.make_cnn(budget["width"])
+    opt = p.optimizer(model, "SGD", lr=budget["lr"])
+    returned, seconds = timed(session, nb.train_robust, model, p.tensor(data["X"]), p.tensor(data["Y"], "int64"),
+                              opt, budget["epochs"], budget["batch_size"])
+    trained = returned if isinstance(returned, RemoteObject) else model  # (a procedure that trains in place)
+    return (*accuracies(session, trained, data), seconds)

@@ -1,8 +1,12 @@
 """hw0's fixtures, from the reference notebooks: what the network of the starter is made of (its parameters and
-layers at each width), which the grading tests compare with the facts file's numbers (test_hw0.py). The other
-tests compute their expected values on the grader's side from seeded inputs."""
+layers at each width), which test_hw0.py compares with the facts file's numbers, and the accuracy mark of the
+warm-up's training on the CPU budget (the lowest of the reference's runs over SEEDS, minus a margin for other
+CPUs' floats). The other tests compute their expected values on the grader's side from seeded inputs."""
 
 import hw0_helpers as h
+
+MARGIN = 0.05  # below the reference's lowest accuracy over the seeds (chance is 0.10)
+TOLERANCE = 0.05  # how far another machine's calibration may move (trained: torch's floats vary by CPU)
 
 
 def generate(reference, out, rng):
@@ -13,3 +17,10 @@ def generate(reference, out, rng):
         summary = p.summary(nb.make_cnn(c))
         arch[str(c)] = {"parameters": summary["parameters"], "modules": [kind for _, kind in summary["modules"]]}
     out.meta = {"make_cnn": arch}
+    budget = h.declared_budgets()["cpu"]
+    runs = [h.plain_run(reference, budget, seed) for seed in h.SEEDS]
+    accuracies = [accuracy for accuracy, _, _ in runs]
+    out.threshold("warmup_accuracy_cpu", min(accuracies) - MARGIN, data=h.fingerprint_data(budget),
+                  reference=accuracies[0], tolerance=TOLERANCE,
+                  how=f"lowest held-out accuracy of the reference's warm-up recipe on the CPU budget over the seeds "
+                      f"{list(h.SEEDS)} ({', '.join(f'{a:.3f}' for a in accuracies)}), minus {MARGIN}")

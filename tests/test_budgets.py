@@ -1,0 +1,59 @@
+"""Training budgets per device class (autograder/budgets.py): which applies, what the feedback says, the clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder import budgets
+
+BUDGETS = budgets.check_table({"gpu": {"description": "make_cnn(64) for 20 epochs", "max_ratio": 1.5, "width": 64},
+                               "cpu": {"description": "make_cnn(16) for 2 epochs", "width": 16}})
+
+
+class FakeSession:
+    def __init__(self, cuda):
+        self.cuda, self.calls = cuda, []
+
+    def module(self, name):
+        assert name == "_autograder_probes"
+        return self
+
+    def cuda_available(self):
+        if isinstance(self.cuda, Exception):
+            raise self.cuda
+        return self.cuda
+
+    def synchronize(self):
+        self.calls.append("synchronize")
+
+
+def test_a_grader_without_a_gpu_takes_the_cpu_budget_and_says_the_gpu_one_was_skipped():
+    budget = budgets.choose(BUDGETS, FakeSession(False))
+    assert budget.device == "cpu" and budget["width"] == 16 and budget.max_ratio == 2.0  # (the default)
+    assert budget.note == ("Budget: make_cnn(16) for 2 epochs, on the CPU (no GPU on this grader). The GPU budget "
+                           "was skipped: this grader has no GPU.")
+    assert budgets.choose(BUDGETS, FakeSession(RuntimeError("no torch"))).device == "cpu"
+
+
+def test_a_grader_with_a_gpu_takes_the_gpu_budget():
+    budget = budgets.choose(BUDGETS, FakeSession(True))
+    assert budget.device == "gpu" and budget["width"] == 64 and budget.max_ratio == 1.5
+    assert "on a GPU" in budget.note and "CPU budget was skipped: this grader has a GPU" in budget.note
+    only_cpu = {"cpu": BUDGETS["cpu"]}
+    assert budgets.choose(only_cpu, FakeSession(True)).device == "cpu"
+    with pytest.raises(LookupError, match="no \\[budgets.cpu\\]"):
+        budgets.choose({"gpu": BUDGETS["gpu"]}, FakeSession(False))
+
+
+def test_the_clock_stops_after_the_device_is_synchronized():
+    session = FakeSession(True)
+    result, seconds = budgets.timed(session, lambda x: session.calls.append("call") or x * 2, 21)
+    assert result == 42 and seconds >= 0 and session.calls == ["call", "synchronize"]
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"tpu": {}}, "the device classes are gpu, cpu"), ({"cpu": 3}, "each a table"),
+    ({"cpu": {"max_ratio": "fast"}}, "max_ratio = 'fast': expected a number")])
+def test_budgets_are_checked_when_the_assignment_loads(table, message):
+    with pytest.raises(ValueError, match=message):
+        budgets.check_table(table)
