@@ -30,6 +30,14 @@ ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wro
                      "    return Y"):
         "    Y = np.array(Y)\n    for i in range(len(Y)):\n        if np.random.rand() < p:\n"
         "            Y[i] = np.random.randint(num_classes)\n    return Y",
+    ("simple_train", "    both = TensorDataset(torch.cat([X, flip_vertical(X)]), torch.cat([Y, Y]))\n"
+                     "    loader = DataLoader(both, batch_size=batch_size, shuffle=True)\n"
+                     "    for _ in range(epochs):\n        train_epoch(model, loader, opt)\n    return model"):
+        "    loader = DataLoader(TensorDataset(X, Y), batch_size=batch_size, shuffle=True)\n"  # augmentation, in place
+        "    loss_func = nn.CrossEntropyLoss()\n    model.train()\n    for _ in range(epochs):\n"
+        "        for xb, yb in loader:\n            flip = torch.rand(len(xb)) < 0.5\n"
+        "            xb = torch.where(flip[:, None, None, None], flip_vertical(xb), xb)\n"
+        "            opt.zero_grad()\n            loss_func(model(xb), yb).backward()\n            opt.step()",
     ("mnist", "    return np.linalg.pinv(X) @ Y"): "    return X.T @ np.linalg.solve(X @ X.T, Y)",
     ("mnist", "    return float(np.sum((X @ beta - Y) ** 2))"): "    return float(np.mean((X @ beta - Y) ** 2))",
     ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return 2 / len(X) * X.T @ (X @ beta - Y)",
@@ -41,12 +49,14 @@ ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wro
 }
 BUGS = {  # -> the tests they lose
     ("simple_train", "    return torch.flip(X, [2])"): "    return torch.flip(X, [2, 3])",  # 1.1: a rotation
+    ("simple_train", "    both = TensorDataset(torch.cat([X, flip_vertical(X)]), torch.cat([Y, Y]))"):
+        "    both = TensorDataset(X, Y)",  # 1.3: trains on upright images only
     ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return X.T @ (X @ beta - Y)",  # 3.2a: no factor 2
     ("mnist", "        I = rng.choice(n, batch_size, replace=False)\n"): "        I = np.arange(n)\n",  # 3.2c
     ("mnist", "    return X_te.reshape(-1, 28 * 28), (Y_te % 2) * 2.0 - 1"):
         "    return X_te.reshape(-1, 28 * 28), Y_te",  # 3.1b: ±1 predictions scored against raw digits
 }
-LOST_TO_BUGS = {"1.1", "3.2a", "3.2c", "3.1b"}
+LOST_TO_BUGS = {"1.1", "1.3", "3.2a", "3.2c", "3.1b"}
 
 
 def write_variant(folder: Path, edits: dict) -> Path:
@@ -103,3 +113,4 @@ def test_planted_bugs_lose_exactly_their_parts(tmp_path):
     assert lost(data) == LOST_TO_BUGS, messages
     assert "180° rotation" in messages["1.1"] and "factor 2" in messages["3.2a"]
     assert "not the whole training set" in messages["3.2c"] and "raw digits" in messages["3.1b"]
+    assert "did it train on flipped images too?" in messages["1.3"]

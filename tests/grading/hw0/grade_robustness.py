@@ -1,6 +1,7 @@
-"""Problem 1, robustness: flip_vertical flips along H (not a mirror, not a rotation), and per_class_accuracy
-gives each true class's accuracy of a model with the grader's fixed weights, computed here from that model's
-own predictions (so the same floats, whatever the CPU)."""
+"""Problem 1, robustness: flip_vertical flips along H (not a mirror, not a rotation); per_class_accuracy gives
+each true class's accuracy of a model with the grader's fixed weights, computed here from that model's own
+predictions (so the same floats, whatever the CPU); train_robust, on the training budget, does better on the
+worse of original and flipped images than the plain recipe can (the flip task of hw0_helpers)."""
 
 import hw0_helpers as h
 import numpy as np
@@ -45,3 +46,22 @@ def test_per_class_accuracy(submission):
         Y, "int64")), "per_class_accuracy(model, X, Y)")
     checks.assert_close(got, expected, f"per_class_accuracy(model, X, Y) on {case['n']} images, a make_cnn(4) with "
                         "the grader's weights in eval mode (class order 0-9)", rtol=0, atol=1e-6)
+
+
+@weight(2)
+@number("1.3")
+@visibility("visible")
+def test_robust_training(submission, fixtures, budget, feedback):
+    """train_robust(model, X, Y, opt, epochs): min(original, flipped) accuracy above what the plain recipe reaches"""
+    feedback(budget.note.replace("training images", "training images of the flip task"))
+    if budget.device != "cpu":
+        checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
+    original, flipped, seconds = h.robust_run(submission, budget, h.SEEDS[0])
+    mark = fixtures.threshold(f"robust_min_accuracy_{budget.device}",
+                              data=h.fingerprint_data(budget, h.flip_task(budget)))
+    feedback(f"Held-out accuracy {original:.3f} on upright images, {flipped:.3f} upside down (the mark for the "
+             f"worse of the two: {mark:.3f}); training took {seconds:.1f} s.")
+    checks.assert_true(min(original, flipped) >= mark, f"after train_robust the network classifies {original:.1%} "
+                       f"of upright and {flipped:.1%} of upside-down held-out images; the worse of the two should "
+                       f"reach {mark:.1%}, above what training on upright images alone reaches (did it train on "
+                       "flipped images too?)")

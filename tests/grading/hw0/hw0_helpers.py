@@ -132,8 +132,37 @@ def budget_data(budget: Any) -> dict[str, np.ndarray]:
             "Y_test": test.labels.astype(np.int64)}
 
 
-def fingerprint_data(budget: Any) -> list[np.ndarray]:
-    data = budget_data(budget)
+def flip_task(budget: Any) -> dict[str, np.ndarray]:
+    """Problem 1's robustness task, made on the grader's side: ten classes of glyphs in mirror pairs (class 2i is
+    glyph i, class 2i + 1 the same glyph upside down) at random places on noise. Turning an image upside down
+    turns its class into its partner's, so a network trained on upright images only scores near chance on them
+    flipped, and one trained to handle both cannot tell a pair apart once flipped: at best half of each. (The
+    CIFAR-10 stand-in's textures look alike upside down, and the real CIFAR-10 is not there to grade with.)"""
+    shapes_rng = np.random.default_rng(5)
+    glyphs: list[np.ndarray] = []
+    while len(glyphs) < 5:
+        glyph = shapes_rng.random((11, 11)) < 0.45
+        if (glyph != glyph[::-1]).sum() > 30:  # far from symmetric upside down
+            glyphs.append(glyph)
+    shapes = [g for glyph in glyphs for g in (glyph, glyph[::-1])]
+
+    def draw(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        X = (rng.random((n, 3, 32, 32)) * 0.15).astype(np.float32)
+        Y = rng.integers(0, 10, n)
+        for i in range(n):
+            r, c = rng.integers(0, 32 - 11, 2)
+            color = (rng.random(3) * 0.4 + 0.6).astype(np.float32)
+            X[i, :, r:r + 11, c:c + 11] = np.where(shapes[Y[i]], color[:, None, None], X[i, :, r:r + 11, c:c + 11])
+        return X, Y.astype(np.int64)
+
+    X, Y = draw(budget["train_images"], 1)
+    X_test, Y_test = draw(budget["test_images"], 2)
+    return {"X": X, "Y": Y, "X_test": X_test, "Y_test": Y_test}
+
+
+def fingerprint_data(budget: Any, data: dict[str, np.ndarray] | None = None) -> list[np.ndarray]:
+    data = data or budget_data(budget)
     return [data["X"], data["Y"], data["X_test"], data["Y_test"]]
 
 
@@ -146,18 +175,20 @@ def accuracies(session: Session, model: RemoteObject, data: dict[str, np.ndarray
     return float(np.mean(original == data["Y_test"])), float(np.mean(flipped == data["Y_test"]))
 
 
-def plain_run(session: Session, budget: Any, seed: int) -> tuple[float, float, float]:
-    """The warm-up's recipe with the notebook's own helpers (make_cnn, make_loader, train_epoch) on the budget:
-    (accuracy, flipped accuracy, seconds of training on the grader's clock)."""
+def plain_run(session: Session, budget: Any, seed: int, data: dict[str, np.ndarray] | None = None,
+              epochs: int | None = None) -> tuple[float, float, float]:
+    """The warm-up's recipe with the notebook's own helpers (make_cnn, make_loader, train_epoch) on the budget
+    (``data``: the budget's CIFAR-10 by default; ``epochs``: the budget's by default): (accuracy, flipped
+    accuracy, seconds on the grader's clock)."""
     from autograder.budgets import timed
 
-    data, p, nb = budget_data(budget), probes(session), simple_train(session)
+    data, p, nb = data or budget_data(budget), probes(session), simple_train(session)
     p.seed(seed)
     model = nb.make_cnn(budget["width"])
     loader = nb.make_loader(p.tensor_dataset(data["X"], data["Y"]), budget["batch_size"])
     opt = p.optimizer(model, "SGD", lr=budget["lr"])
     seconds = 0.0
-    for epoch in range(budget["epochs"]):
+    for epoch in range(epochs or budget["epochs"]):
         result, spent = timed(session, nb.train_epoch, model, loader, opt)
         seconds += spent
         loss = scalar(session, result[0], f"train_epoch(...)[0] (the average loss) in epoch {epoch + 1}")
@@ -166,14 +197,15 @@ def plain_run(session: Session, budget: Any, seed: int) -> tuple[float, float, f
 
 
 def robust_run(session: Session, budget: Any, seed: int) -> tuple[float, float, float]:
-    """The notebook's train_robust on the budget, from a fresh make_cnn: (accuracy, flipped, seconds)."""
+    """The notebook's train_robust on the budget and the flip task, from a fresh make_cnn: (accuracy, flipped
+    accuracy, seconds)."""
     from autograder.budgets import timed
 
-    data, p, nb = budget_data(budget), probes(session), simple_train(session)
+    data, p, nb = flip_task(budget), probes(session), simple_train(session)
     p.seed(seed)
     model = nb.make_cnn(budget["width"])
     opt = p.optimizer(model, "SGD", lr=budget["lr"])
     returned, seconds = timed(session, nb.train_robust, model, p.tensor(data["X"]), p.tensor(data["Y"], "int64"),
-                              opt, budget["epochs"], budget["batch_size"])
+                              opt, budget["robust_epochs"], budget["batch_size"])
     trained = returned if isinstance(returned, RemoteObject) else model  # (a procedure that trains in place)
     return (*accuracies(session, trained, data), seconds)
