@@ -11,6 +11,7 @@ import pset4_helpers as h
 
 from autograder import checks, gradcheck
 from autograder.decorators import number, visibility, weight
+from autograder.errors import StudentCodeError
 
 LAYOUT = ("the handout's layout: the gradient of a scalar has the shape of the variable; for z = Ay, entry (i, j) "
           "of dz/dy is dz_j/dy_i")
@@ -182,9 +183,13 @@ def test_net3(submission):
     rng = np.random.default_rng(45)
     for batch in h.NET3_BATCHES:
         x = rng.normal(size=(batch, 3, 32, 32)).astype(np.float32)
-        out = checks.assert_shape(p.forward(model, x), (batch, 10),
-                                  f"Net3() on a batch of {batch} images 3x32x32 (the flattened size after the "
-                                  "second pooling is 16*6*6 with kernel size 3)")
+        what = (f"Net3() on a batch of {batch} images 3x32x32 (the flattened size after the second pooling is "
+                "16*6*6 with kernel size 3)")
+        try:
+            out = p.forward(model, x)
+        except StudentCodeError as exc:
+            raise h.relabeled(exc, "forward", what) from None
+        out = checks.assert_shape(out, (batch, 10), what)
         if batch == h.NET3_BATCHES[-1]:
             alone = p.forward(model, x[:1])
             checks.assert_close(out[:1], alone, f"Net3(): the first image's output in a batch of {batch} and alone "

@@ -37,8 +37,8 @@ def test_training_loop(submission, fixtures, assignment, feedback):
         checks.assert_true(len(losses) == len(fixtures["loop_losses"]),
                            f"{what}: the loss was computed {len(losses)} times; once per batch, "
                            f"{len(fixtures['loop_losses'])}, is expected")
-        checks.assert_close(np.array(losses), fixtures["loop_losses"], f"{what}: the loss of each batch",
-                            rtol=1e-4, atol=1e-5)
+        checks.assert_close(np.array(losses), fixtures["loop_losses"], f"{what}: the loss of each batch (one "
+                            "optimizer step per batch: zero_grad, forward, loss, backward, step)", rtol=1e-4, atol=1e-5)
     else:
         feedback("The loop did not call `criterion`; only the weights after the epoch are compared.")
     for i, value in enumerate(state):
