@@ -1,17 +1,37 @@
 # ruff: noqa: E501 - the notebooks' code is quoted as the course wrote it (the starter's long def line)
-"""pset4 notebooks for tests/test_pset4.py, made from the reference: the seed write-up's answers, the course's
-starter as handed out, a notebook filled in on old PyTorch, a correct-but-different one and planted bugs.
+"""pset4 notebooks for the end-to-end tests, made from the reference: the seed write-up's answers, the course's
+starter as handed out, a notebook filled in on old PyTorch, and the corpus (tests/submissions/pset4/*/case.toml).
 
-Each function edits the reference's cells by exact text (``edit`` fails when the text is not there, so a change
-of the reference cannot silently empty a case) and writes the notebook to ``out``.
+Each edits the reference's cells by exact text (``edit`` fails when the text is not there, so a change of the
+reference cannot silently empty a case) and writes the notebook to ``out``. A corpus case::
+
+    description = "what the bug is, or how the alternative differs"
+    kind = "buggy"                  # or "alternative"
+    lost = ["2.3a"]                 # graded test numbers the case must fail; [] for alternatives
+    message = "zero_grad"           # optional: text each lost test's message holds (an alternative's feedback)
+
+    [[edit]]                        # replace text in the code cell that starts with `cell`
+    cell = "## for reproducibility"
+    old = "        optimizer.zero_grad()\n"
+    new = ""
+
+    [[cell]]                        # or replace that cell's whole source
+    cell = "class Net(nn.Module):"
+    source = "..."
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "pset4" / "PSET4_Classification.ipynb"
 
@@ -171,140 +191,23 @@ def old_pytorch(nb) -> None:
     edit(nb, CPU, "        inputs, labels = data\n", "        inputs, labels = data[0].cuda(), data[1].cuda()\n")
 
 
-@made
-def different(nb) -> None:
-    """Correct but different everywhere the text leaves a choice (each must keep full marks)."""
-    # the real solved notebook's loop order, and zero_grad(set_to_none=True)
-    edit(nb, CPU, """        optimizer.zero_grad()
-        outputs = net(inputs)
-        loss = criterion(outputs, labels)
-        loss.backward()
-        optimizer.step()""", """        outputs = net(inputs)
-        loss = criterion(outputs, labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()""")
-    body(nb, CPU, "def plot_loss_curve(running_loss_list):", "plt.plot(running_loss_list)")  # draws, returns None
-    # the seed's GPU lines: .cuda() everywhere
-    cell(nb, GPU).source = """net = Net().cuda()
-criterion = nn.CrossEntropyLoss()
-optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
-running_loss_list = []
-for epoch in range(20):
-    running_loss = 0.0
-    for i, data in enumerate(train_loader, 0):
-        inputs, labels = data
-        optimizer.zero_grad()
-        outputs = net(inputs.cuda())
-        loss = criterion(outputs.cuda(), labels.cuda())
-        loss.backward()
-        optimizer.step()
-        running_loss += loss.cuda().item()
-        if i % 250 == 249:
-            running_loss_list.append(running_loss)
-            running_loss = 0.0
-"""
-    # acc as a fraction, printed as the real notebook did
-    edit(nb, ACC, "acc = 100 * correct / total  ## stores the accuracy computed in the above loop (a percent)",
-         "acc = correct / total")
-    edit(nb, ACC, "print('Accuracy of the network on the 10000 test images: %d %%' % (acc))",
-         "print(f'Accuracy of the network on the 10000 test images: {acc * 100}%')")
-    # Net with nn.ReLU modules and nn.Flatten
-    cell(nb, "class Net(nn.Module):").source = """class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-                                      nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2, 2))
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-                                        nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-
-    def forward(self, x):
-        return self.classifier(self.features(x))"""
-    # the real notebook's train: seeds 7, always .cuda() (ignores use_gpu), an extra keyword with a default,
-    # rebuilds its loader from the one it is given; test prints a fraction * 100 and returns nothing
-    cell(nb, TRAIN).source = '''def train(train_loader=train_loader, num_epochs=2, use_gpu=False, lr=0.001, momentum=0.9,
-          model_save_path='./net.pth', img_save_path='./loss.png'):
-    torch.manual_seed(7)
-    np.random.seed(7)
-    loader = torch.utils.data.DataLoader(train_loader.dataset, batch_size=train_loader.batch_size, shuffle=True)
-    net = Net().cuda()
-    criterion = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    running_loss_list = []
-    for epoch in range(num_epochs):
-        running_loss = 0.0
-        for i, (inputs, labels) in enumerate(loader):
-            outputs = net(inputs.cuda())
-            loss = criterion(outputs, labels.cuda())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            running_loss += loss.item()
-            if (i + 1) % 250 == 0:
-                running_loss_list.append(running_loss)
-                running_loss = 0.0
-    plot_loss_curve(running_loss_list)
-    plt.savefig(img_save_path)
-    plt.close('all')
-    torch.save(net.state_dict(), model_save_path)
-    return running_loss_list
+CASE_KINDS = ("buggy", "alternative")
 
 
-def test(test_loader=test_loader, model_path='./net.pth'):
-    net = Net()
-    net.load_state_dict(torch.load(model_path, map_location='cpu'))
-    correct, total = 0, 0
-    with torch.no_grad():
-        for images, labels in test_loader:
-            predicted = net(images).argmax(dim=1)
-            total += labels.size(0)
-            correct += (predicted == labels).sum().item()
-    acc = correct / total
-    print(f'Accuracy: {acc * 100}%')
-'''
-    # answers written otherwise: a flat vector, einsum, arithmetic for the shapes, numbers for the sizes
-    body(nb, GRADS, "def dz_dx(x):", "return (2 * x).ravel()")
-    body(nb, GRADS, "def dz_dy(x, A, y):", "return np.einsum('mn,mk->nk', A, x)")
-    body(nb, BCE, "def bce_loss(y, y_hat):", "return -np.log(y_hat if y == 1 else 1 - y_hat)")
-    body(nb, BCE, "def bce_loss_grad(y, y_hat):", "return (y_hat - y) / (y_hat * (1 - y_hat))")
-    body(nb, ANSWERS_21, "def normalize(x, mean, std):",
-         "return transforms.Normalize(mean, std)(x)")
-    body(nb, ANSWERS_21, "def dataset_sizes(train_data, test_data):", "return 50000, 10000")
-    cell(nb, NET3).source = """class Net3(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.convs = nn.Sequential(nn.Conv2d(3, 6, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2),
-                                   nn.Conv2d(6, 16, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2))
-        self.fcs = nn.Sequential(nn.Linear(576, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-
-    def forward(self, x):
-        return self.fcs(self.convs(x).view(x.size(0), -1))"""
-    cell(nb, CONV).source = """H_out = (64 + 2 * 0 - 3) // 1 + 1
-CONV_OUTPUT_SHAPE = [64, H_out, H_out]
-PADDING, STRIDE = 16, 3
-"""
+def load_cases(folder: Path) -> list[Path]:
+    return sorted(p.parent for p in Path(folder).glob("*/case.toml"))
 
 
-@made
-def planted(nb) -> None:
-    """One bug in each of five parts: no zero_grad in the training loop (2.3a), train without backward (2.4d),
-    Net3 keeping view(-1, 16 * 5 * 5) (2.2.4), an accuracy cell that trains the model (2.4a), test computing the
-    accuracy of the last batch only (2.4c)."""
-    edit(nb, CPU, "        optimizer.zero_grad()\n", "")
-    edit(nb, TRAIN, "            loss.backward()\n", "")
-    edit(nb, NET3, "self.fc1 = nn.Linear(16 * 6 * 6, 120)", "self.fc1 = nn.Linear(16 * 5 * 5, 120)")
-    edit(nb, NET3, "x = x.view(-1, 16 * 6 * 6)", "x = x.view(-1, 16 * 5 * 5)")
-    edit(nb, ACC, """with torch.no_grad():
-    for data in test_loader:
-        images, labels = data
-        outputs = net(images)""", """optimizer = optim.SGD(net.parameters(), lr=0.01)
-if True:
-    for data in test_loader:
-        images, labels = data
-        outputs = net(images)
-        criterion(outputs, labels).backward()
-        optimizer.step()""")
-    edit(nb, ACC, "### Accuracy on whole data set\n", "### Accuracy on whole data set\ncriterion = nn.CrossEntropyLoss()\n")
-    edit(nb, TRAIN, """    # BEGIN SOLUTION: acc = None  ## stores the accuracy computed in the above loop
-    acc = 100 * correct / total""", """    # BEGIN SOLUTION: acc = None  ## stores the accuracy computed in the above loop
-    acc = 100 * (predicted == labels).sum().item() / labels.size(0)""")
+def build_case(case_dir: Path, out: Path) -> dict:
+    """The reference with the case's edits, written to ``out``; returns the case's table."""
+    case = tomllib.loads((Path(case_dir) / "case.toml").read_text())
+    assert case.get("kind") in CASE_KINDS, f"{case_dir}: kind must be one of {CASE_KINDS}"
+    assert set(case) <= {"description", "kind", "lost", "message", "edit", "cell"}, sorted(case)
+    assert (case["kind"] == "alternative") == (case["lost"] == []), f"{case_dir}: alternatives lose nothing"
+    nb = nbformat.read(REFERENCE, as_version=4)
+    for change in case.get("edit", []):
+        edit(nb, change["cell"], change["old"], change["new"])
+    for change in case.get("cell", []):
+        cell(nb, change["cell"]).source = change["source"]
+    nbformat.write(nb, str(out))
+    return case
