@@ -337,3 +337,25 @@ def test_plotted_reads_a_returned_figure_or_the_current_one(probes):
     assert seen["source"] == "current" and np.array_equal(seen["lines"][0], [5.0, 4.0])
     probes.close_figures()
     assert probes.plotted(None) == {"source": "current", "lines": []}
+
+
+def test_plot_call_keeps_a_shown_figure(probes, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def closes_what_it_shows(*args, **kwargs):  # what Jupyter's inline backend does
+        plt.close("all")
+
+    monkeypatch.setattr(plt, "show", closes_what_it_shows)
+
+    def plot_loss_curve(losses):
+        plt.figure()
+        plt.plot(losses)
+        plt.show()
+
+    seen = probes.plot_call(plot_loss_curve, [3.0, 1.0])
+    assert seen["source"] == "current" and np.array_equal(seen["lines"][0], [3.0, 1.0])
+    assert plt.show is closes_what_it_shows
+    probes.close_figures()

@@ -474,7 +474,7 @@ def blank_dataset(size: int, shape: tuple = (3, 32, 32)) -> Any:
 
 def plotted(value: Any = None) -> dict:
     """The lines of a plot: of ``value`` when it is a matplotlib Figure or Axes (what a plotting function
-    returned), else of the current figure. ``{"source": "returned" | "current", "lines": [y data, ...]}``."""
+    returned), else of every open figure. ``{"source": "returned" | "current", "lines": [y data, ...]}``."""
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -484,9 +484,24 @@ def plotted(value: Any = None) -> dict:
     elif isinstance(value, Axes):
         axes, source = [value], "returned"
     else:
-        axes, source = (plt.gcf().axes if plt.get_fignums() else []), "current"
+        axes, source = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes], "current"
     lines = [np.asarray(line.get_ydata(), dtype=np.float64) for ax in axes for line in ax.get_lines()]
     return {"source": source, "lines": lines}
+
+
+def plot_call(fn: Any, *args: Any, **kwargs: Any) -> dict:
+    """``plotted(fn(*args, **kwargs))`` with no figure open before, and ``plt.show`` kept from closing the
+    figures during the call (Jupyter's inline backend closes what it shows: a plot shown would be gone)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    show = plt.show
+    plt.show = lambda *a, **k: None
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        plt.show = show
+    return plotted(result)
 
 
 def close_figures() -> None:

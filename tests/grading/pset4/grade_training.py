@@ -54,17 +54,15 @@ def test_plot_loss_curve(submission, feedback):
     """2.3(i): plot_loss_curve draws the running losses"""
     p = h.probes(submission)
     losses = [float(v) for v in np.linspace(575.0, 300.0, 6) + np.array([3.0, -2.0, 5.0, 0.0, -4.0, 1.0])]
-    p.close_figures()
-    result = h.nb(submission).plot_loss_curve(losses)
-    seen = p.plotted(result)
+    seen = p.plot_call(h.nb(submission).plot_loss_curve, losses)
     wanted = np.array(losses)
     matches = [line for line in seen["lines"] if line.shape == wanted.shape and
                (np.allclose(line, wanted) or np.allclose(line * h.EVERY, wanted))]
-    where = "the figure it returned" if seen["source"] == "returned" else "the current figure (it returned none)"
-    checks.assert_true(bool(matches), f"plot_loss_curve({len(losses)} running losses): no line of {where} has "
+    where = "the figure it returned" if seen["source"] == "returned" else "the figures it drew (it returned none)"
+    checks.assert_true(bool(matches), f"plot_loss_curve({len(losses)} running losses): no line in {where} has "
                        f"those values (or those values / {h.EVERY}); its lines: "
                        f"{[np.round(line[:3], 2).tolist() for line in seen['lines']][:4]}")
-    feedback(f"plot_loss_curve drew the losses on {where}.")
+    feedback(f"plot_loss_curve: the running losses are a line in {where}.")
 
 
 @weight(0.5)
