@@ -127,6 +127,7 @@ def test_accuracy_cell(submission, fixtures, assignment, feedback):
     what = (f"the accuracy cell (cell {index + 1}) with the grader's Net and {len(images)} test images in batches of "
             f"{c['batch_size']}")
     try:
+        h.run_settings(submission, ns, cells, index, what)
         h.run_cell_code(submission, ns, python, index, what)
         raised = None
     except GradingFailure as exc:  # the starter's print after `acc = None` raises TypeError, say

@@ -166,6 +166,42 @@ def split_at(python: str, position: int) -> tuple[str, str]:
     return before + "\n", statement + "\n"
 
 
+GRADERS_NAMES = frozenset({"Net", "net", "train_loader", "test_loader"})  # bound by the grader: never replaced
+
+
+def earlier_settings(cells: list, index: int) -> list[tuple[int, str]]:
+    """Settings an earlier cell makes that cell ``index`` reads (``device = torch.device('cuda' if ...)`` in a cell
+    of its own): top-level assignments whose values read only imported modules and builtins, the last one of each
+    name, as (cell index, code with its line numbers kept). The grader runs them first, as Jupyter had. Names the
+    grader binds (``GRADERS_NAMES``) are left alone."""
+    import builtins
+
+    imported = {(a.asname or a.name).split(".")[0] for _, _, tree in cells if tree is not None for node in tree.body
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
+    tree = next(t for i, _, t in cells if i == index)
+    reads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    binds = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    found: dict[str, tuple[int, str]] = {}
+    for i, python, other in cells:
+        if i >= index or other is None:
+            continue
+        lines = python.splitlines()
+        for node in other.body:
+            if not (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets)):
+                continue
+            names = {t.id for t in node.targets}
+            free = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            if names & (reads - binds) and not names & GRADERS_NAMES and free <= imported | set(dir(builtins)):
+                code = "\n" * (node.lineno - 1) + "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
+                found.update({name: (i, code) for name in names})
+    return sorted(set(found.values()))
+
+
+def run_settings(session: Session, ns: RemoteObject, cells: list, index: int, what: str) -> None:
+    for i, code in earlier_settings(cells, index):
+        run_cell_code(session, ns, code, i, what)
+
+
 def run_cell_code(session: Session, ns: RemoteObject, source: str, index: int, what: str) -> None:
     """Run code of cell ``index`` in ``ns``; the student's exception is said as the cell's."""
     try:
@@ -314,7 +350,8 @@ def printed_accuracy(text: str) -> tuple[float, bool] | None:
 
 
 # -- the top-level training loop (Q3 (i) and its GPU copy) ------------------------------------------------------
-def find_training_cell(session: Session, assignment: Any, which: int, what: str) -> tuple[int, str, int]:
+def find_training_cell(session: Session, assignment: Any, which: int, what: str) -> tuple[int, str, int, list]:
+    """(index, source, position of the loop, every cell) of the ``which``-th training cell."""
     cells = notebook_cells(session, assignment)
     found = training_cells(cells)
     if len(found) <= which:
@@ -323,10 +360,10 @@ def find_training_cell(session: Session, assignment: Any, which: int, what: str)
                 "could not look inside them") if broken else ""
         raise GradingFailure(f"{what}: no {'first' if which == 0 else 'second'} cell with a training loop (a "
                              f"`for` over `train_loader` inside the loop over the epochs) at its top level{note}")
-    return found[which]
+    return (*found[which], cells)
 
 
-def run_training_cell(session: Session, cell: tuple[int, str, int], model: RemoteObject, images: np.ndarray,
+def run_training_cell(session: Session, cell: tuple[int, str, int, list], model: RemoteObject, images: np.ndarray,
                       labels: np.ndarray, *, own_setup: bool, what: str,
                       feedback: Any = None) -> tuple[RemoteObject, str, int]:
     """Run a training cell on the grader's ``model`` and batches: first the cell's code before its loop (with
@@ -335,11 +372,12 @@ def run_training_cell(session: Session, cell: tuple[int, str, int], model: Remot
     moved first); else the grader's cross-entropy and SGD (lr, momentum of ``LOOP``) take their place.
     Returns the namespace (a handle), the loop's code and the cell's index."""
     p = probes(session)
-    index, python, position = cell
+    index, python, position, cells = cell
     before, loop = split_at(python, position)
     train_loader = loader(session, images, labels, LOOP["batch_size"])
     ns = p.code_namespace({"Net": p.returning(model), "train_loader": train_loader})
     try:
+        run_settings(session, ns, cells, index, what)
         run_cell_code(session, ns, before, index, what)
     except GradingFailure as exc:  # the setup is not what is graded: say so and run the loop all the same
         if feedback is not None:
@@ -353,7 +391,7 @@ def run_training_cell(session: Session, cell: tuple[int, str, int], model: Remot
     return ns, loop, index
 
 
-def loop_result(session: Session, cell: tuple[int, str, int], model: RemoteObject, images: np.ndarray,
+def loop_result(session: Session, cell: tuple[int, str, int, list], model: RemoteObject, images: np.ndarray,
                 labels: np.ndarray, what: str, feedback: Any = None) -> tuple[list[float], list[np.ndarray]]:
     """(the loss of each batch, as the criterion computed it; the model's state after one epoch) of the training
     loop of ``cell`` on the grader's model, batches, criterion and optimizer."""
