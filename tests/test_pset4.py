@@ -104,3 +104,14 @@ def test_a_notebook_filled_in_on_old_pytorch_keeps_its_marks_on_a_cpu_grader(tmp
     data, report = grade(old_pytorch(tmp_path / NOTEBOOK), tmp_path / "results.json")
     assert report.ok, report.errors
     assert lost(data) == set(), {n: o[:300] for n, o in outputs(data).items() if n in lost(data)}
+
+
+def test_a_notebook_without_the_answers_section_grades_its_code(tmp_path):
+    from tests.support.pset4_notebooks import without_answers
+
+    data, report = grade(without_answers(tmp_path / NOTEBOOK), tmp_path / "results.json")
+    assert report.ok, report.errors
+    answers = {"1.1a", "1.1b", "1.1c", "1.1d", "1.2a", "1.2b", "2.1a", "2.1b", "2.1c", "2.2.4", "3.2a", "3.2b"}
+    assert lost(data) == answers, sorted(lost(data))
+    said = outputs(data)
+    assert all("not answered" in said[n] for n in answers), {n: said[n][:120] for n in answers}

@@ -181,6 +181,13 @@ def starter(nb) -> None:
 
 
 @made
+def without_answers(nb) -> None:
+    """A full solution without the answers section (a real student's notebook, written before the template had it)."""
+    answers = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Answers the grader checks"))
+    nb.cells = nb.cells[:answers]
+
+
+@made
 def old_pytorch(nb) -> None:
     """Filled in correctly on the course's PyTorch: ``dataiter.next()`` and ``Net().cuda()`` in the CPU cell,
     ``torch.load(PATH)`` without ``map_location``."""
