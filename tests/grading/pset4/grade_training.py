@@ -33,14 +33,12 @@ def test_training_loop(submission, fixtures, assignment, feedback):
             f"batches of {c['batch_size']}, not shuffled; CrossEntropyLoss, SGD lr={c['lr']}, "
             f"momentum={c['momentum']})")
     losses, state = h.loop_result(submission, cell, model, images, labels, what, feedback)
-    if losses:
-        checks.assert_true(len(losses) == len(fixtures["loop_losses"]),
-                           f"{what}: the loss was computed {len(losses)} times; once per batch, "
-                           f"{len(fixtures['loop_losses'])}, is expected")
+    if len(losses) == len(fixtures["loop_losses"]):
         checks.assert_close(np.array(losses), fixtures["loop_losses"], f"{what}: the loss of each batch (one "
                             "optimizer step per batch: zero_grad, forward, loss, backward, step)", rtol=1e-4, atol=1e-5)
-    else:
-        feedback("The loop did not call `criterion`; only the weights after the epoch are compared.")
+    else:  # (a loop may compute the loss again to print it, or call F.cross_entropy itself)
+        feedback(f"The loop called `criterion` {len(losses)} times for {len(fixtures['loop_losses'])} batches; only "
+                 "the weights after the epoch are compared.")
     for i, value in enumerate(state):
         checks.assert_close(value, fixtures[f"loop_state_{i}"],
                             f"{what}: the weights after the epoch (entry {i}); one optimizer step per batch: "
@@ -93,7 +91,7 @@ def test_gpu_copy(submission, fixtures, assignment, feedback):
                            f"{what}: the model got inputs on {sorted(devices)}; move each batch to the GPU")
         return
     placed = submission.fetch(shim.placements)
-    module = sum(n for k, n in placed.items() if k.startswith("module"))
+    module = placed.get("module Sequential", 0)  # the grader's Net (the cell's Net() builds it)
     inputs = placed.get(f"tensor {(c['batch_size'], 3, 32, 32)}", 0)
     targets = placed.get(f"tensor {(c['batch_size'],)}", 0)
     checks.assert_true(module >= 1, f"{what}: the model is never moved to the device (.cuda() or .to(device)); it "
@@ -203,10 +201,12 @@ def test_test(submission, fixtures):
     what = (f"test(test_loader, model_path) with a Net() saved by the grader and {len(images)} test images in "
             f"batches of {c['batch_size']}")
     seen = h.call_capturing(submission, h.nb(submission).test, what, test_loader=test_loader, model_path=path)
-    if isinstance(seen["result"], (int, float)) and not isinstance(seen["result"], bool):
-        value, how = h.as_fraction(float(seen["result"]), expected, 1e-6)
-        h.assert_number(value, expected, f"{what}: the accuracy it returned (read as "
-                            f"{how})", rtol=0, atol=1e-6)
+    result = seen["result"]
+    result = float(result) if isinstance(result, np.ndarray) and result.size == 1 else result  # a tensor
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        value, how = h.as_fraction(float(result), expected, 0.005)
+        h.assert_number(value, expected, f"{what}: the accuracy it returned (read as {how}, to within half a "
+                        "percentage point)", rtol=0, atol=0.005)
         return
     printed = h.printed_accuracy(seen["printed"])
     checks.assert_true(printed is not None, f"{what} returned nothing and printed no number: "

@@ -341,11 +341,12 @@ NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*%?")
 
 
 def printed_accuracy(text: str) -> tuple[float, bool] | None:
-    """The last number printed and whether a % sign follows it."""
-    found = NUMBER.findall(text)
+    """The accuracy printed: the last number followed by a % sign, else the last number; and whether it had one."""
+    found = [f.strip() for f in NUMBER.findall(text)]
     if not found:
         return None
-    last = found[-1].strip()
+    percents = [f for f in found if f.endswith("%")]
+    last = (percents or found)[-1]
     return float(last.rstrip("%").strip()), last.endswith("%")
 
 
