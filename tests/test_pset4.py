@@ -87,7 +87,7 @@ def test_the_starter_as_handed_out_scores_zero_with_clear_messages(tmp_path):
     graded = [t for t in data["tests"] if t["max_score"] > 0]
     assert all(t["score"] == 0 for t in graded), [(t["number"], t["score"], t["output"][:200]) for t in graded]
     said = outputs(data)
-    for number in ("1.1a", "1.2a", "2.1a", "2.1c", "2.2.4", "3.2a"):
+    for number in ("1.1a", "1.2a", "2.1a", "2.1c", "2.2d", "3.2a"):
         assert "not answered" in said[number], (number, said[number])
     assert "NameError" in said["2.3a"] and "loss" in said["2.3a"]  # the starter's loop uses loss before it exists
     assert "no line" in said["2.3b"]  # the stub returns None and draws nothing
@@ -111,7 +111,7 @@ def test_a_notebook_without_the_answers_section_grades_its_code(tmp_path):
 
     data, report = grade(without_answers(tmp_path / NOTEBOOK), tmp_path / "results.json")
     assert report.ok, report.errors
-    answers = {"1.1a", "1.1b", "1.1c", "1.1d", "1.2a", "1.2b", "2.1a", "2.1b", "2.1c", "2.2.4", "3.2a", "3.2b"}
+    answers = {"1.1a", "1.1b", "1.1c", "1.1d", "1.2a", "1.2b", "2.1a", "2.1b", "2.1c", "2.2d", "3.2a", "3.2b"}
     assert lost(data) == answers, sorted(lost(data))
     said = outputs(data)
     assert all("not answered" in said[n] for n in answers), {n: said[n][:120] for n in answers}
