@@ -221,7 +221,7 @@ def test_test(submission, fixtures):
 @weight(0.5)
 @number("2.4d")
 @visibility("visible")
-def test_trained_accuracy(submission, fixtures):
+def test_trained_accuracy(submission, fixtures, feedback):
     """2.4(ii): accuracy of train's model after a bounded budget"""
     b = h.BUDGET
     path, _ = budget_run(submission, b["batch_size"], b["num_train"], b["epochs"])
@@ -230,6 +230,7 @@ def test_trained_accuracy(submission, fixtures):
     checks.assert_true(accuracy >= mark, f"the model {h.describe_budget(b['batch_size'], b['num_train'], b['epochs'])} "
                        f"saved has accuracy {accuracy:.3f} on {b['num_test']} other images; at least {mark:.3f} is "
                        "expected (the reference's, less a margin)")
+    feedback(f"Accuracy of train's model on {b['num_test']} held-out images: {accuracy:.3f} (the mark: {mark:.3f}).")
 
 
 @weight(0.25)

@@ -16,7 +16,7 @@ import pset4_helpers as h
 
 # torch on a CPU moves with the CPU's instruction set, the build and the thread count: trained entries.
 TORCH_FLOATS = dict(rtol=1e-4, atol=1e-5)
-ACCURACY_TOLERANCE = 0.04  # the budget's accuracies, absolute (20 of the 500 held-out images)
+ACCURACY_TOLERANCE = 0.06  # the budget's accuracies, absolute (30 of the 500 held-out images): training is chaotic
 
 
 def generate(reference, out, rng: np.random.Generator) -> None:

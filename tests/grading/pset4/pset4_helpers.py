@@ -44,11 +44,16 @@ LOOP = dict(num_images=24, batch_size=4, lr=0.01, momentum=0.9, seed=11)
 ACC = dict(batch_size=4, correct_per_batch=[4, 3, 2, 1, 0, 4, 3, 2, 1, 2], seed=12)  # 22 of 40; the last 2 of 4
 # train(): a bounded budget of the starter's recipe (SGD, momentum 0.9) on CIFAR-10 images (the synthetic
 # stand-in offline); running_loss_list gets one entry per 250 mini-batches.
-BUDGET = dict(num_train=2000, num_test=500, batch_size=4, epochs=2, lr=0.01, momentum=0.9, seed=2023,
+# Measured spread of the reference's held-out accuracy over 8 seeds (2026-2033): 2,000 images at lr 0.01, 0.19-0.41
+# (too wide: a correct notebook could fall under any useful mark); 4,000 images at lr 0.005, 0.52-0.67 (chance 0.10;
+# a train that never calls backward stays near it). About 5 s per run on one thread.
+BUDGET = dict(num_train=4000, num_test=500, batch_size=4, epochs=2, lr=0.005, momentum=0.9, seed=2023,
               train_subset_seed=1, test_subset_seed=2)
 BIG_BATCH = dict(num_train=4000, batch_size=16, epochs=1)
-CALIBRATION_SEEDS = (2023, 2024, 2025)
-MARGIN = 0.08
+# The mark: the reference's lowest accuracy over these seeds (the grading seed first: a student's train initializes
+# differently, or seeds itself, like another seed) minus MARGIN.
+CALIBRATION_SEEDS = (2023, 2024, 2025, 2026, 2027, 2028)
+MARGIN = 0.10
 EVERY = 250  # the starter appends running_loss every 250 mini-batches
 
 
