@@ -51,6 +51,8 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "settings": (dict, {}, "[settings]: see SETTINGS"),
     "environment": (dict, None, "[environment] packages = [...]: the students' environment (environments.Spec)"),
     "parts": (dict, {}, '[parts]: part = "graded", "optional" or "off", for tests marked @part'),
+    "manual": (list, [], "[[manual]]: questions graded by hand (number, points, rubric, question): shown by "
+                         "`autograder list` and in the bundle's README, never in results.json"),
 }
 KINDS = ("package", "notebook")
 #: [settings] keys the harness reads: (type, default, meaning). Others are the assignment's own tests' to read.
@@ -71,7 +73,8 @@ def _check_keys(data: dict[str, Any]) -> None:
         raise ValueError(f"unknown key {', '.join(map(repr, unknown))} (known: {', '.join(KEYS)})")
     for key, value in data.items():
         if not isinstance(value, KEYS[key][0]) or isinstance(value, bool) and KEYS[key][0] is int:
-            wanted = {str: "a string", int: "an integer", dict: "a table ([...])"}[KEYS[key][0]]
+            wanted = {str: "a string", int: "an integer", dict: "a table ([...])",
+                      list: "an array of tables ([[...]])"}[KEYS[key][0]]
             raise ValueError(f"{key} must be {wanted}, got {value!r}")
     if "kind" not in data:
         raise ValueError('kind is missing: say kind = "package" or kind = "notebook"')
@@ -92,6 +95,48 @@ def _parts(table: Any) -> dict[str, str]:
         if state not in PART_STATES:
             raise ValueError(f"[parts] {name} = {state!r}: choose one of {', '.join(PART_STATES)}")
     return dict(table)
+
+
+@dataclass(frozen=True)
+class ManualQuestion:
+    """A question graded by hand (a written answer): listed for the instructor, not graded by a test."""
+
+    number: str
+    points: float
+    rubric: str
+    question: str = ""
+
+
+MANUAL_KEYS = {"number": str, "points": (int, float), "rubric": str, "question": str}
+
+
+def _manual(entries: Any) -> tuple[ManualQuestion, ...]:
+    questions = []
+    for entry in entries or []:
+        if not isinstance(entry, dict) or set(entry) - set(MANUAL_KEYS) or not {"number", "points", "rubric"} <= set(
+                entry):
+            raise ValueError(f"[[manual]] entries take number, points, rubric and optionally question, got {entry!r}")
+        for key, kind in MANUAL_KEYS.items():
+            if key in entry and (not isinstance(entry[key], kind) or isinstance(entry[key], bool)):
+                raise ValueError(f"[[manual]] {key} = {entry[key]!r}: the wrong type")
+        if entry["points"] < 0:
+            raise ValueError(f"[[manual]] {entry['number']}: points must not be negative")
+        questions.append(ManualQuestion(entry["number"], float(entry["points"]), entry["rubric"],
+                                        entry.get("question", "")))
+    numbers = [q.number for q in questions]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"[[manual]] numbers repeat: {numbers}")
+    return tuple(questions)
+
+
+def manual_markdown(assignment: Assignment) -> str:
+    """The questions graded by hand, as Markdown for the instructor (empty when there are none)."""
+    if not assignment.manual:
+        return ""
+    total = sum(q.points for q in assignment.manual)
+    rows = "\n".join(f"| {q.number} | {q.points:g} | {q.question} | {q.rubric} |" for q in assignment.manual)
+    return (f"## {assignment.id}: questions graded by hand ({total:g} points, not in results.json)\n\n"
+            f"| # | points | question | rubric |\n|---|---|---|---|\n{rows}\n")
 
 
 def project_root() -> Path:
@@ -117,6 +162,7 @@ class Assignment:
     settings: dict[str, Any] = field(default_factory=dict)
     environment: Spec | None = None  # None: submission code runs with the grader's own Python
     parts: dict[str, str] = field(default_factory=dict)  # [parts]: part name -> one of PART_STATES
+    manual: tuple[ManualQuestion, ...] = ()  # [[manual]]: questions graded by hand
 
     def part_state(self, name: str | None) -> str:
         """How the tests of part ``name`` (``@part``) count: "graded" unless ``[parts]`` says otherwise."""
@@ -157,7 +203,7 @@ def load(assignment_id: str, root: Path | None = None) -> Assignment:
             limits=replace_from(Limits(), data.get("limits")), settings=data.get("settings", {}),
             resources=replace_from(Resources(), data.get("resources")),
             budgets=budgets.check_table(data.get("budgets", {})),
-            environment=environment, parts=_parts(data.get("parts")),
+            environment=environment, parts=_parts(data.get("parts")), manual=_manual(data.get("manual")),
         )
     except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
         raise AssignmentError(f"{path}: {exc}") from None

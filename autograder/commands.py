@@ -32,6 +32,8 @@ def list(args: argparse.Namespace, console: Console) -> int:  # noqa: A001 - the
         a = assignments.load(assignment_id)
         rows.append((a.id, a.title, grading.collect(a)))
     report.listing(rows, console)
+    for text in filter(None, (assignments.manual_markdown(assignments.load(i)) for i in ids)):  # [[manual]]
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
     return 0
 
 
@@ -318,7 +320,10 @@ def bundle(args: argparse.Namespace, console: Console) -> int:
                     continue
                 info = zipfile.ZipInfo.from_file(path, path.relative_to(root).as_posix())
                 with open(path, "rb") as handle:
-                    archive.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
+                    data = handle.read()
+                if path == root / "README.md" and a.manual:  # the instructor's list of what is graded by hand
+                    data += b"\n" + assignments.manual_markdown(a).encode()
+                archive.writestr(info, data, zipfile.ZIP_DEFLATED)
         archive.writestr("ASSIGNMENT", a.id + "\n")
     console.print(f"wrote {out}: upload it as the autograder of {a.id} on Gradescope")
     return 0

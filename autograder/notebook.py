@@ -10,7 +10,12 @@ take minutes. ``plan`` chooses what runs, per code cell:
 - mode ``definitions`` (the default): only the definitions: imports, ``def`` and ``class``
   statements, and module-level assignments that are literal constants or that a definition uses
   (``device = torch.device(...)`` read by ``train``). Everything else (calls, training loops,
-  magics, shell escapes, plots) is left out; line numbers are kept, so tracebacks still match;
+  magics, shell escapes, plots) is left out; line numbers are kept, so tracebacks still match.
+  An assignment a definition reads whose value needs names that nothing run before defines
+  (``train_loader = DataLoader(train_data, ...)``, read as the default of ``def train(train_loader=
+  train_loader)``, when the dataset is not loaded) binds its names to a stand-in instead, on the same
+  line (``worker/_autograder_standin.py``): the definition is made, and using the stand-in says why
+  it is not the real value;
 - mode ``all``: every code cell, whole.
 
 Cell tags override the mode: ``grader:run`` runs the whole cell, ``grader:skip`` never runs it.
@@ -137,17 +142,61 @@ def plan(nb: Any, mode: str = "definitions") -> list[PlannedCell]:
     python = {i: as_python(c.source) for i, c in cells}  # IPython's transformer is slow: once per cell
     used = _names_used_by_definitions(list(python.values()))
     planned = []
+    available = set(dir(builtins))  # names bound by what runs before a cell (stand-ins are not)
+    skipped = set().union(*(_bound_in(p) for p in python.values())) if python else set()
     for index, cell in cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if TAG_SKIP in tags:
             continue
         if mode == "all" or TAG_RUN in tags:
             planned.append(PlannedCell(index, cell.source, True))
+            available |= _bound_in(python[index])
             continue
-        source = definitions(cell.source, used, python[index])
+        source = definitions(cell.source, used, python[index], available, skipped)
         if source is not None:
             planned.append(PlannedCell(index, source, source == cell.source))
     return planned
+
+
+def _bound_in(python: str) -> set[str]:
+    """The module-level names a cell binds (all of them: a whole cell may bind anything)."""
+    try:
+        tree = ast.parse(python)
+    except UNPARSABLE:
+        return set()
+    return {name for node in tree.body for name in _binds(node)}
+
+
+def _binds(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    found: set[str] = set()
+    for child in ast.iter_child_nodes(node):  # for, with, if, try at module level
+        if isinstance(child, ast.stmt):
+            found |= _binds(child)
+        elif isinstance(child, (ast.Name,)) and isinstance(child.ctx, ast.Store):
+            found.add(child.id)
+        elif isinstance(child, ast.excepthandler):
+            found |= {n for s in child.body for n in _binds(s)}
+        elif isinstance(child, ast.withitem) and child.optional_vars is not None:
+            found |= {n.id for n in ast.walk(child.optional_vars) if isinstance(n, ast.Name)}
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    return found
+
+
+def _reads(value: ast.expr) -> set[str]:
+    """The names an expression reads from outside it (not those its comprehensions and lambdas bind)."""
+    loads = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    inner = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    lazy = {n.id for f in ast.walk(value) if isinstance(f, ast.Lambda) for n in ast.walk(f.body)
+            if isinstance(n, ast.Name)}  # a lambda's body runs when it is called, not at the assignment
+    return loads - inner - lazy
 
 
 def as_python(source: str) -> str:
@@ -193,12 +242,18 @@ def _free_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> se
     return free | declared | {n.id for part in outside for n in ast.walk(part) if isinstance(n, ast.Name)}
 
 
-def definitions(source: str, used: set[str] | frozenset = frozenset(), python: str | None = None) -> str | None:
+def definitions(source: str, used: set[str] | frozenset = frozenset(), python: str | None = None,
+                available: set[str] | None = None, notebook_names: set[str] | frozenset = frozenset()) -> str | None:
     """The definitions of one cell, other lines blanked (so line numbers hold); ``None`` if none.
 
     A cell that does not parse is returned whole: running it reports the syntax error where the
     student will look for it, and the cell defines nothing either way. ``python``: the cell already
-    through ``as_python``.
+    through ``as_python``. ``available``: the names bound by what runs before this cell (``plan``
+    keeps it, and adds what this cell binds); ``notebook_names``: every name some cell of the notebook
+    binds. An assignment kept because a definition reads it, whose value needs a name the notebook
+    binds but nothing run before it does (the grader left that code out), binds a stand-in instead
+    (see the module's docstring); a name the notebook never binds still raises NameError, as it would
+    in Jupyter. Without ``available``, no stand-ins.
     """
     python = as_python(source) if python is None else python
     try:
@@ -207,16 +262,37 @@ def definitions(source: str, used: set[str] | frozenset = frozenset(), python: s
         return source
     lines = python.splitlines()
     keep: set[int] = set()
+    replaced: dict[int, str] = {}
     for node in tree.body:
-        if _is_definition(node, used):
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            keep.update(range(first, node.end_lineno + 1))
+        if not _is_definition(node, used):
+            continue
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        keep.update(range(first, node.end_lineno + 1))
+        if available is None:
+            continue
+        missing = [n for n in _missing(node, available) if n in notebook_names]
+        if missing:
+            names = sorted(_binds(node))
+            indent = lines[node.lineno - 1][:node.col_offset]
+            replaced[node.lineno] = (f"{indent}{' = '.join(names)} = __import__('_autograder_standin').stand_in("
+                                     f"{tuple(names)!r}, {tuple(missing)!r})")
+            replaced.update({n: "" for n in range(node.lineno + 1, node.end_lineno + 1)})
+        else:
+            available |= _binds(node)
     if not keep:
         return None
     left_out = [line.strip() for number, line in enumerate(lines, 1) if number not in keep]
-    if all(not line or line.startswith("#") for line in left_out):  # only blank lines and comments: all of it
+    if not replaced and all(not line or line.startswith("#") for line in left_out):  # only comments left out
         return source
-    return "\n".join(line if number in keep else "" for number, line in enumerate(lines, 1)).rstrip() + "\n"
+    return "\n".join(replaced.get(number, line) if number in keep else ""
+                     for number, line in enumerate(lines, 1)).rstrip() + "\n"
+
+
+def _missing(node: ast.stmt, available: set[str]) -> list[str]:
+    """What a kept assignment's value reads that is not bound: nothing for imports, definitions and literals."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None or _is_literal(node.value):
+        return []
+    return sorted(_reads(node.value) - available)
 
 
 def _is_definition(node: ast.stmt, used: set[str] | frozenset) -> bool:

@@ -409,3 +409,33 @@ def test_annotate_without_failures_or_notes() -> None:
     executed = annotate(make("x = 1"), NotebookRecord(outcomes={0: CellOutcome(0, "ok")}), [("t", 1.0, 1.0, "")])
     assert executed.cells[0].source == "# Grader feedback: 1 / 1\n\n| Test | Score | Feedback |\n|---|---|---|\n" \
                                        "| t | 1 / 1 |  |\n"
+
+
+def test_a_default_read_from_data_the_grader_does_not_load_is_a_stand_in() -> None:
+    # pset4's starter: `def train(train_loader=train_loader)`; the dataset cell is not a definition
+    planned = plan_of(
+        "import torch\ntrain_data = torchvision.datasets.CIFAR10(root='./data', download=True)\n"
+        "batch_size = 4\ntrain_loader = torch.utils.data.DataLoader(train_data,\n    batch_size=batch_size)\n"
+        "size = len(train_loader)",
+        "def train(train_loader=train_loader, size=size):\n    return len(train_loader)",
+    )
+    assert planned[0][1] == (
+        "import torch\n\nbatch_size = 4\ntrain_loader = __import__('_autograder_standin').stand_in(('train_loader',), "
+        "('train_data',))\n\nsize = __import__('_autograder_standin').stand_in(('size',), ('train_loader',))\n")
+    assert planned[0][2] is False and planned[1] == ("cell 2", planned[1][1], True)
+
+
+def test_a_stand_in_says_why_when_used() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "autograder" / "worker"))
+    try:
+        from _autograder_standin import stand_in
+    finally:
+        sys.path.pop(0)
+    loader = stand_in(("train_loader",), ("train_data",))
+    with pytest.raises(NameError, match=r"`train_loader` is not available while the notebook is graded.*`train_data`"):
+        iter(loader)
+    with pytest.raises(NameError, match="take `train_loader` as an argument"):
+        loader.dataset  # noqa: B018 - the access is the test
+    assert "not made while the notebook is graded" in repr(loader)

@@ -172,8 +172,8 @@ def test_watch_forward_records_mode_and_autograd(probes):
     model.eval()
     with torch.no_grad():
         model(torch.zeros(1, 3, 8, 8))
-    assert watch.calls == [{"training": True, "grad_enabled": True, "shapes": [[2, 3, 8, 8]]},
-                           {"training": False, "grad_enabled": False, "shapes": [[1, 3, 8, 8]]}]
+    assert watch.calls == [{"training": True, "grad_enabled": True, "shapes": [[2, 3, 8, 8]], "devices": ["cpu"]},
+                           {"training": False, "grad_enabled": False, "shapes": [[1, 3, 8, 8]], "devices": ["cpu"]}]
     watch.remove()
     model(torch.zeros(1, 3, 8, 8))
     assert len(watch.calls) == 2
@@ -274,3 +274,88 @@ def test_record_calls_summarizes_big_and_odd_values(probes):
     result = recorder.calls[0]["result"]
     assert result[0] == {"type": "builtins.object"}
     assert result[1] == {"shape": [probes.MAX_RECORDED + 1], "dtype": "float64"}
+
+
+# -- a notebook cell's own code (pset4's top-level training loop and accuracy cell) ------------------------
+def test_run_code_runs_in_a_copy_with_the_bindings_and_names_the_label(probes, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    notebook = types.ModuleType("__notebook_under_test__")
+    notebook.scale = 3
+    monkeypatch.setitem(sys.modules, notebook.__name__, notebook)
+    ns = probes.code_namespace({"data": [1, 2]}, base=notebook.__name__)
+    probes.run_code(ns, "total = sum(x * scale for x in data)\n", "cell 9")
+    assert ns["total"] == 9 and ns.get("missing") is None and ns.has("total")
+    assert not hasattr(notebook, "total")  # the notebook's own names are not changed
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ZeroDivisionError) as info:
+        probes.run_code(ns, "x = 1\ny = x / 0\n", "cell 9")
+    frame = [f for f in __import__("traceback").extract_tb(info.value.__traceback__)][-1]
+    assert frame.filename == str(tmp_path / "cell 9") and frame.lineno == 2
+
+
+def test_returning_and_call_capturing(probes):
+    model = small_model()
+    assert probes.returning(model)() is model and probes.returning(model)(3, k=1) is model
+
+    def shout(n):
+        print("accuracy:", n)
+        return torch.tensor(n / 2)
+
+    assert probes.call_capturing(shout, 5) == {"result": 2.5, "printed": "accuracy: 5\n"}
+
+
+def test_save_and_load_state(probes, tmp_path):
+    a, b = small_model(0), small_model(1)
+    probes.save_state(a, str(tmp_path / "net.pth"))
+    probes.load_state(b, str(tmp_path / "net.pth"))
+    assert all(np.array_equal(x, y) for x, y in zip(probes.state_arrays(a), probes.state_arrays(b), strict=True))
+
+
+def test_blank_dataset_counts_without_memory(probes):
+    data = probes.blank_dataset(50000)
+    assert len(data) == 50000 and data[49999][0].shape == (3, 32, 32)
+    with pytest.raises(IndexError):
+        data[50000]
+
+
+def test_plotted_reads_a_returned_figure_or_the_current_one(probes):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([3.0, 2.0, 1.0])
+    seen = probes.plotted(fig)
+    assert seen["source"] == "returned" and np.array_equal(seen["lines"][0], [3.0, 2.0, 1.0])
+    assert probes.plotted(ax)["source"] == "returned"
+    probes.close_figures()
+    plt.plot([5.0, 4.0])
+    seen = probes.plotted(None)
+    assert seen["source"] == "current" and np.array_equal(seen["lines"][0], [5.0, 4.0])
+    probes.close_figures()
+    assert probes.plotted(None) == {"source": "current", "lines": []}
+
+
+def test_plot_call_keeps_a_shown_figure(probes, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def closes_what_it_shows(*args, **kwargs):  # what Jupyter's inline backend does
+        plt.close("all")
+
+    monkeypatch.setattr(plt, "show", closes_what_it_shows)
+
+    def plot_loss_curve(losses):
+        plt.figure()
+        plt.plot(losses)
+        plt.show()
+
+    seen = probes.plot_call(plot_loss_curve, [3.0, 1.0])
+    assert seen["source"] == "current" and np.array_equal(seen["lines"][0], [3.0, 1.0])
+    assert plt.show is closes_what_it_shows
+    probes.close_figures()

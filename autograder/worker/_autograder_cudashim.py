@@ -5,6 +5,11 @@ available, ``torch.device('cuda')``, ``.cuda()`` and ``.to('cuda')`` quietly mea
 time that happens it prints one line (prefixed ``[autograder]``) that the grader turns into a note
 in the student's feedback. Factory calls such as ``torch.zeros(3, device='cuda')`` are not rewritten:
 they fail as they would on any CPU-only machine. Nothing changes where CUDA is available.
+
+Where the shim is on, what code sends to a device (``.cuda()``, or ``.to()`` given a device, whichever: ``device =
+torch.device('cuda' if torch.cuda.is_available() else 'cpu')`` is the CPU here) is counted in ``placements``
+(``"module Net"``, ``"tensor (4, 3, 32, 32)"`` -> how many times), so a grading test on a CPU grader can tell
+whether code written for a GPU moves its model and every batch to its device (``reset()`` clears the counts).
 """
 
 from __future__ import annotations
@@ -14,7 +19,21 @@ import importlib.machinery
 import sys
 
 NOTICE = "[autograder] cuda-on-cpu"  # a code: the grader holds the text (session.NOTES)
+MAX_KINDS = 1000  # distinct kinds of placement kept (the counts are bounded, whatever the code does)
 used = False
+placements: dict[str, int] = {}
+
+
+def reset() -> None:
+    """Forget what was sent to the GPU so far."""
+    placements.clear()
+
+
+def _record(value: object) -> None:
+    shape = getattr(value, "shape", None)
+    key = f"tensor {tuple(shape)}" if shape is not None else f"module {type(value).__name__}"
+    if key in placements or len(placements) < MAX_KINDS:
+        placements[key] = placements.get(key, 0) + 1
 
 
 def _note() -> None:
@@ -60,20 +79,40 @@ def patch(torch) -> None:
 
     tensor_to, module_to = torch.Tensor.to, torch.nn.Module.to
 
+    def _is_device(value: object) -> bool:
+        if isinstance(value, real_device):
+            return True
+        if isinstance(value, str):
+            try:
+                real_device(value)
+            except (RuntimeError, ValueError, TypeError):
+                return False
+            return True
+        return False
+
+    def _to_device(args: tuple, kwargs: dict) -> bool:
+        return any(_is_device(a) for a in args) or _is_device(kwargs.get("device"))
+
     def tensor_to_cpu(self, *args, **kwargs):
+        if _to_device(args, kwargs):
+            _record(self)
         args, kwargs = _cpu_args(args, kwargs)
         return tensor_to(self, *args, **kwargs)
 
     def module_to_cpu(self, *args, **kwargs):
+        if _to_device(args, kwargs):
+            _record(self)
         args, kwargs = _cpu_args(args, kwargs)
         return module_to(self, *args, **kwargs)
 
     def tensor_cuda(self, *args, **kwargs):
         _note()
+        _record(self)
         return self
 
     def module_cuda(self, *args, **kwargs):
         _note()
+        _record(self)
         return self
 
     torch.device = device

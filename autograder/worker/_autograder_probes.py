@@ -223,7 +223,8 @@ def modules_called(model: Any, x: Any) -> list:
 class ForwardWatch:
     """What ``watch_forward`` keeps: ``calls``, one dict per forward pass of the model::
 
-        {"training": model.training, "grad_enabled": torch.is_grad_enabled(), "shapes": [input shapes]}
+        {"training": model.training, "grad_enabled": torch.is_grad_enabled(), "shapes": [input shapes],
+         "devices": [input devices]}
     """
 
     def __init__(self) -> None:
@@ -243,7 +244,8 @@ def watch_forward(model: Any) -> ForwardWatch:
 
     def hook(module: Any, inputs: tuple) -> None:
         watch.calls.append({"training": bool(module.training), "grad_enabled": bool(torch.is_grad_enabled()),
-                            "shapes": [_shape(x) for x in inputs]})
+                            "shapes": [_shape(x) for x in inputs],
+                            "devices": [str(getattr(x, "device", "")) for x in inputs]})
 
     watch.handle = model.register_forward_pre_hook(hook)
     return watch
@@ -404,3 +406,129 @@ def record_calls(obj: Any, method_name: str, *, snapshot: tuple = (), returns: l
 
     setattr(obj, method_name, wrapper)
     return recorder
+
+
+# -- a notebook cell's own code --------------------------------------------------------------------
+class Namespace:
+    """The globals a piece of a notebook's code runs in (``code_namespace``): the notebook's names, then the
+    grader's bindings over them. ``ns[name]`` reads one; ``ns.get(name)`` gives None when it is not bound."""
+
+    def __init__(self, values: dict) -> None:
+        self.values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def bind(self, **values: Any) -> None:
+        self.values.update(values)
+
+
+def code_namespace(bindings: dict | None = None, base: str | None = "__notebook__") -> Namespace:
+    """A copy of the module ``base``'s globals (the notebook's, by default) with ``bindings`` over them, so that
+    top-level code of a cell (a training loop, an accuracy computation) runs on the grader's model and data
+    without changing the notebook's own names."""
+    import sys
+
+    values = dict(vars(sys.modules[base])) if base else {"__builtins__": __builtins__}
+    values.update(bindings or {})
+    return Namespace(values)
+
+
+def run_code(namespace: Namespace, source: str, label: str = "code") -> None:
+    """Run ``source`` (code the grader read from the submitted notebook) in ``namespace``. Tracebacks name
+    ``label`` (e.g. "cell 9") as the file, with the line numbers of ``source``."""
+    import os
+
+    exec(compile(source, os.path.join(os.getcwd(), label), "exec"), namespace.values)  # noqa: S102 - the submission's code
+
+
+def returning(value: Any) -> Any:
+    """A callable that returns ``value`` whatever it is given (a class the code calls, standing for the grader's
+    model: ``Net()``)."""
+    def make(*args: Any, **kwargs: Any) -> Any:
+        return value
+
+    return make
+
+
+def call_capturing(fn: Any, *args: Any, **kwargs: Any) -> dict:
+    """``fn(*args, **kwargs)`` with what it prints captured: ``{"result": plain data, "printed": text}`` (the
+    text's last 20,000 characters)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = fn(*args, **kwargs)
+    return {"result": _plain(result), "printed": buffer.getvalue()[-20_000:]}
+
+
+def save_state(model: Any, path: str) -> None:
+    """``torch.save(model.state_dict(), path)``."""
+    _torch().save(model.state_dict(), path)
+
+
+def load_state(model: Any, path: str) -> None:
+    """Load the state dict saved at ``path`` (on the CPU) into ``model``."""
+    torch = _torch()
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+
+
+def blank_dataset(size: int, shape: tuple = (3, 32, 32)) -> Any:
+    """A dataset of ``size`` zero images of ``shape`` with label 0, made on demand (for what only counts)."""
+    torch = _torch()
+
+    class Blank(torch.utils.data.Dataset):
+        def __len__(self) -> int:
+            return int(size)
+
+        def __getitem__(self, index: int) -> tuple:
+            if not 0 <= index < size:
+                raise IndexError(index)
+            return torch.zeros(tuple(shape)), 0
+
+    return Blank()
+
+
+def plotted(value: Any = None) -> dict:
+    """The lines of a plot: of ``value`` when it is a matplotlib Figure or Axes (what a plotting function
+    returned), else of every open figure. ``{"source": "returned" | "current", "lines": [y data, ...]}``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(value, Figure):
+        axes, source = value.axes, "returned"
+    elif isinstance(value, Axes):
+        axes, source = [value], "returned"
+    else:
+        axes, source = [ax for n in plt.get_fignums() for ax in plt.figure(n).axes], "current"
+    lines = [np.asarray(line.get_ydata(), dtype=np.float64) for ax in axes for line in ax.get_lines()]
+    return {"source": source, "lines": lines}
+
+
+def plot_call(fn: Any, *args: Any, **kwargs: Any) -> dict:
+    """``plotted(fn(*args, **kwargs))`` with no figure open before, and ``plt.show`` kept from closing the
+    figures during the call (Jupyter's inline backend closes what it shows: a plot shown would be gone)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    show = plt.show
+    plt.show = lambda *a, **k: None
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        plt.show = show
+    return plotted(result)
+
+
+def close_figures() -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
