@@ -83,7 +83,8 @@ def number_key(number: str | None) -> tuple:
     """Sort "2.10" after "2.9"; tests without numbers last."""
     if not number:
         return (1,)
-    return (0, *[(int(p) if p.isdigit() else 0, p) for p in re.split(r"[.\-]", number)])
+    parts = re.split(r"[.\-]", number)  # each by its leading number, then its letters ("4e" after "4", before "5")
+    return (0, *[(int(m.group()) if (m := re.match(r"\d+", p)) else -1, p) for p in parts])
 
 
 def in_question(number: str | None, question: str) -> bool:

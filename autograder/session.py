@@ -360,12 +360,12 @@ class Session:
         key = name
         notebooks = getattr(self._factory, "names", None) or {}
         if name in notebooks and len(notebooks) > 1:
-            if key in self._failed_imports:
+            if key in self._failed_imports:  # (before starting its kernel for nothing)
                 raise self._failed_imports[key]
             if self._factory.select(name):
                 self.restart()
             name = "__notebook__"
-        if key in self._failed_imports:
+        elif key in self._failed_imports:
             raise self._failed_imports[key]
         try:
             return self._request("import", [name], f"importing {key}")._relabel(key)

@@ -48,6 +48,7 @@ ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wro
         "    return np.linalg.cond(X)",
 }
 BUGS = {  # -> the tests they lose
+    ("simple_train", "        xB, yB = xB.cuda(), yB.cuda()"): "        yB = yB.cuda()",  # 0.2: batches stay put
     ("simple_train", "    return torch.flip(X, [2])"): "    return torch.flip(X, [2, 3])",  # 1.1: a rotation
     ("simple_train", "    both = TensorDataset(torch.cat([X, flip_vertical(X)]), torch.cat([Y, Y]))"):
         "    both = TensorDataset(X, Y)",  # 1.3: trains on upright images only
@@ -56,7 +57,7 @@ BUGS = {  # -> the tests they lose
     ("mnist", "    return X_te.reshape(-1, 28 * 28), (Y_te % 2) * 2.0 - 1"):
         "    return X_te.reshape(-1, 28 * 28), Y_te",  # 3.1b: ±1 predictions scored against raw digits
 }
-LOST_TO_BUGS = {"1.1", "1.3", "3.2a", "3.2c", "3.1b"}
+LOST_TO_BUGS = {"0.2", "1.1", "1.3", "3.2a", "3.2c", "3.1b"}  # (0.2 is worth 0: the course's code, said)
 
 
 def write_variant(folder: Path, edits: dict) -> Path:
@@ -114,3 +115,4 @@ def test_planted_bugs_lose_exactly_their_parts(tmp_path):
     assert "180° rotation" in messages["1.1"] and "factor 2" in messages["3.2a"]
     assert "not the whole training set" in messages["3.2c"] and "raw digits" in messages["3.1b"]
     assert "did it train on flipped images too?" in messages["1.3"]
+    assert "moved the inputs of 0 to the device" in messages["0.2"]

@@ -260,6 +260,8 @@ def test_parts_states_are_checked_when_the_assignment_loads(tmp_path: Path) -> N
 def test_number_key_sorts_like_people_do() -> None:
     numbers = ["2.1", "1.10", None, "1.9", "10.1", "1.2.3", "1.2", "3"]
     assert sorted(numbers, key=number_key) == ["1.2", "1.2.3", "1.9", "1.10", "2.1", "3", "10.1", None]
+    lettered = ["2.4e", "2.10a", "2.2.4", "2.4", "2.1a.ii.1", "2.1a.i", "2.9", "2.1c"]
+    assert sorted(lettered, key=number_key) == ["2.1a.i", "2.1a.ii.1", "2.1c", "2.2.4", "2.4", "2.4e", "2.9", "2.10a"]
 
 
 def test_a_question_holds_its_number_and_those_below_it() -> None:

@@ -32,7 +32,8 @@ def test_make_cnn_is_the_starters_network(submission):
 @visibility("visible")
 def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, reference, fixtures, budget, feedback):
     """The warm-up's recipe with the notebook's make_cnn, make_loader and train_epoch: the accuracy the reference
-    reaches on the same budget and device, in at most max_ratio times its time"""
+    reaches on the same budget and device, the model and every batch on the device, in at most max_ratio times
+    the reference's time"""
     feedback(budget.note)
     if budget.device != "cpu":
         checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
@@ -41,6 +42,10 @@ def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, ref
     feedback(f"Held-out accuracy {accuracy:.3f} (the mark: {mark:.3f}); training took {seconds:.1f} s.")
     checks.assert_true(accuracy >= mark, f"after the budget the network classifies {accuracy:.1%} of the held-out "
                        f"images; the reference's recipe reaches at least {mark:.1%} on the same budget")
+    problem = h.placement_problem(submission, budget, h.SEEDS[0])
+    checks.assert_true(not problem, problem)
+    feedback("The model and every batch went to the device" + (" (counted on this grader, which has no GPU: .cuda() "
+             "runs on the CPU)." if budget.device == "cpu" else "."))
     _, _, reference_s = h.plain_run(reference, budget, h.SEEDS[0])
     checks.assert_true(seconds <= budget.max_ratio * reference_s, f"training took {seconds:.1f} s, "
                        f"{seconds / reference_s:.1f} times the reference's {reference_s:.1f} s on this grader (at most "

@@ -196,6 +196,39 @@ def plain_run(session: Session, budget: Any, seed: int, data: dict[str, np.ndarr
     return (*accuracies(session, model, data), seconds)
 
 
+def placement_problem(session: Session, budget: Any, seed: int) -> str:
+    """Why one epoch of the notebook's train_epoch does not run the model and every batch on the device ("" when
+    it does): from the tensors the model gets on a GPU; from what the CUDA shim saw sent to the device on a CPU
+    grader (where .cuda() runs on the CPU)."""
+    data, p, nb = budget_data(budget), probes(session), simple_train(session)
+    p.seed(seed)
+    model = nb.make_cnn(budget["width"])
+    size = budget["batch_size"]
+    loader = nb.make_loader(p.tensor_dataset(data["X"], data["Y"]), size)
+    cuda = bool(p.cuda_available())
+    shim = None if cuda else session.module("_autograder_cudashim")
+    if shim is not None:
+        shim.reset()
+    watch = p.watch_forward(model)
+    nb.train_epoch(model, loader, p.optimizer(model, "SGD", lr=budget["lr"]))
+    forwards = session.fetch(watch.calls)
+    batches = -(-len(data["X"]) // size)
+    if cuda:
+        devices = sorted({d for f in forwards for d in f["devices"]})
+        return "" if devices and all(d.startswith("cuda") for d in devices) else (
+            f"train_epoch ran the model on inputs on {devices}: every batch belongs on the GPU")
+    placed = session.fetch(shim.placements)
+    full = len(data["X"]) // size
+    inputs = placed.get(f"tensor {(size, 3, 32, 32)}", 0)
+    if placed.get("module Sequential", 0) < 1:
+        return (f"train_epoch never moves the model to the device (.cuda() or .to(device)); it moved "
+                f"{sorted(placed)[:4] or 'nothing'}")
+    if inputs < full:
+        return (f"of {batches} batches, train_epoch moved the inputs of {inputs} to the device (.cuda() or "
+                f".to(device)): each batch should be")
+    return ""
+
+
 def robust_run(session: Session, budget: Any, seed: int) -> tuple[float, float, float]:
     """The notebook's train_robust on the budget and the flip task, from a fresh make_cnn: (accuracy, flipped
     accuracy, seconds)."""
