@@ -154,14 +154,14 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
     if done:
         console.print(f"{len(done)} submission(s) already graded in {args.out} (same files): kept; --regrade grades "
                       "them again", markup=False, highlight=False)
-    infos = grading.collect(a)  # (collected here, once: what a submission that could not be graded gets)
-
-    def fallback(message: str) -> dict:
-        return grading.all_failed(infos, message).to_dict()
-
     timeout = args.timeout or a.timeouts.total + 60
     outcomes: list = []
     if todo:
+        infos = grading.collect(a)  # (collected once, here: what a submission that could not be graded gets)
+
+        def fallback(message: str) -> dict:
+            return grading.all_failed(infos, message).to_dict()
+
         grading.students_environment(a)  # built once, before the jobs (it may take minutes the first time)
         if args.ray:
             from . import ray_grading

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import nbformat
 
+from tests.support.ps2_variants import replace_def
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -51,17 +53,7 @@ def edit(nb, starts: str, old: str, new: str) -> None:
 def body(nb, starts: str, header: str, new_body: str) -> None:
     """Replace the body of ``def``/``class`` line ``header`` (its indented block) in the cell by ``new_body``."""
     target = cell(nb, starts)
-    lines = target.source.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.strip().startswith(header))
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    pad = " " * (indent + 4)
-    new = [lines[start]] + [pad + line if line else line for line in new_body.strip("\n").split("\n")]
-    target.source = "\n".join(lines[:start] + new + lines[end:])
+    target.source = replace_def(target.source, header, new_body)
 
 
 def made(change: Callable) -> Callable[[Path], Path]:

@@ -20,7 +20,7 @@ def data(seed=31, n=N):
 
 
 def vector(submission, value, what, size=784):
-    array = np.asarray(h.values(submission, value), dtype=float)
+    array = np.asarray(submission.plain(value), dtype=float)
     checks.assert_true(array.size == size, f"{what} should have {size} values (shape ({size},) or ({size}, 1)), "
                        f"got shape {array.shape}")
     return array.reshape(-1)
@@ -62,9 +62,9 @@ def test_test_set_and_mse(submission):
     raw, digits = h.digits(np.random.default_rng(32), 300)
     nb = h.mnist(submission)
     mapped = nb.test_set(raw, digits)
-    X_test = checks.assert_shape(h.values(submission, mapped[0]), (300, 784), "test_set(X_te, Y_te)[0], for 300 "
+    X_test = checks.assert_shape(submission.plain(mapped[0]), (300, 784), "test_set(X_te, Y_te)[0], for 300 "
                                  "images of 28 x 28")
-    Y_test = np.asarray(h.values(submission, mapped[1]), dtype=float).reshape(-1)
+    Y_test = np.asarray(submission.plain(mapped[1]), dtype=float).reshape(-1)
     checks.assert_close(X_test, raw.reshape(300, -1), "test_set(X_te, Y_te)[0]: the images flattened", rtol=0,
                         atol=0)
     if np.array_equal(Y_test, digits):

@@ -18,9 +18,9 @@ def randomized(submission, Y, p, seed):
     nb = h.simple_train(submission)
     rng = submission.module("numpy").random.default_rng(seed)
     given = h.probes(submission).tensor(Y, "int64")
-    out = np.asarray(h.values(submission, nb.randomize_labels(given, p, rng))).reshape(-1)
+    out = np.asarray(submission.plain(nb.randomize_labels(given, p, rng))).reshape(-1)
     checks.assert_shape(out, (len(Y),), f"randomize_labels(Y, {p}, rng) for {len(Y)} labels")
-    checks.assert_true(np.array_equal(h.values(submission, given), Y), f"randomize_labels(Y, {p}, rng) changed "
+    checks.assert_true(np.array_equal(submission.plain(given), Y), f"randomize_labels(Y, {p}, rng) changed "
                        "the labels it was given: return new labels, keep Y as it was (the clean labels are "
                        "needed too, for testing)")
     checks.assert_true(np.all((out >= 0) & (out <= 9) & (out == np.round(out))), f"randomize_labels(Y, {p}, rng) "

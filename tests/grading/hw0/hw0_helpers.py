@@ -7,6 +7,7 @@ run there too (``_autograder_probes``). Expected values are computed here, on th
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -35,15 +36,8 @@ def probes(session: Session) -> RemoteObject:
     return session.module("_autograder_probes")
 
 
-def values(session: Session, value: Any) -> Any:
-    """What a student's function returned, as plain data: tensors (handles) fetched as numpy arrays."""
-    if isinstance(value, RemoteObject):
-        return np.asarray(probes(session).numpy(value))
-    return value
-
-
 def scalar(session: Session, value: Any, what: str) -> float:
-    value = values(session, value)
+    value = session.plain(value)
     array = np.asarray(value, dtype=float) if not isinstance(value, (str, dict, list, tuple)) else None
     checks.assert_true(array is not None and array.size == 1, f"{what} should be a number, got {value!r:.200}")
     return float(array.reshape(()))
@@ -52,7 +46,7 @@ def scalar(session: Session, value: Any, what: str) -> float:
 def per_class(session: Session, value: Any, what: str) -> np.ndarray:
     """Ten per-class accuracies as fractions, from an array, list or tuple of 10 (fractions or percents), or a
     dict keyed by class index or name."""
-    value = values(session, value)
+    value = session.plain(value)
     if isinstance(value, dict):
         keys = list(value)
         by_index = {int(k): v for k, v in value.items() if isinstance(k, (int, np.integer))}
@@ -60,7 +54,7 @@ def per_class(session: Session, value: Any, what: str) -> np.ndarray:
         table = by_index if len(by_index) == 10 else by_name
         checks.assert_true(len(table) == 10, f"{what}: a dict should have the 10 classes as keys (0-9 or their "
                            f"names), it has {keys[:12]!r}")
-        value = [values(session, table[k]) for k in range(10)]
+        value = [session.plain(table[k]) for k in range(10)]
     array = np.asarray(value, dtype=float).reshape(-1)
     checks.assert_true(array.size == 10, f"{what} should give 10 accuracies (one per class), got {array.size}")
     return array / 100 if array.max(initial=0) > 1 + 1e-9 else array
@@ -120,10 +114,15 @@ def declared_budgets() -> dict[str, dict[str, Any]]:
 def budget_data(budget: Any) -> dict[str, np.ndarray]:
     """The budget's CIFAR-10 subsets (the real data where installed, else the synthetic stand-in), as load_cifar
     gives them: float32 NCHW in [0, 1], int64 labels. Read on the grader's side; test labels stay here."""
+    return _cifar_subsets(budget["train_images"], budget["test_images"])
+
+
+@lru_cache(maxsize=2)  # read once per run: a test asks for them several times (and the whole split is large)
+def _cifar_subsets(train_images: int, test_images: int) -> dict[str, np.ndarray]:
     from autograder import datasets
 
-    train = datasets.subset(datasets.load("cifar10", "train"), budget["train_images"], seed=7)
-    test = datasets.subset(datasets.load("cifar10", "test"), budget["test_images"], seed=8)
+    train = datasets.subset(datasets.load("cifar10", "train"), train_images, seed=7)
+    test = datasets.subset(datasets.load("cifar10", "test"), test_images, seed=8)
 
     def nchw(images: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32) / np.float32(255)
@@ -138,6 +137,11 @@ def flip_task(budget: Any) -> dict[str, np.ndarray]:
     turns its class into its partner's, so a network trained on upright images only scores near chance on them
     flipped, and one trained to handle both cannot tell a pair apart once flipped: at best half of each. (The
     CIFAR-10 stand-in's textures look alike upside down, and the real CIFAR-10 is not there to grade with.)"""
+    return _flip_task(budget["train_images"], budget["test_images"])
+
+
+@lru_cache(maxsize=2)
+def _flip_task(train_images: int, test_images: int) -> dict[str, np.ndarray]:
     shapes_rng = np.random.default_rng(5)
     glyphs: list[np.ndarray] = []
     while len(glyphs) < 5:
@@ -156,8 +160,8 @@ def flip_task(budget: Any) -> dict[str, np.ndarray]:
             X[i, :, r:r + 11, c:c + 11] = np.where(shapes[Y[i]], color[:, None, None], X[i, :, r:r + 11, c:c + 11])
         return X, Y.astype(np.int64)
 
-    X, Y = draw(budget["train_images"], 1)
-    X_test, Y_test = draw(budget["test_images"], 2)
+    X, Y = draw(train_images, 1)
+    X_test, Y_test = draw(test_images, 2)
     return {"X": X, "Y": Y, "X_test": X_test, "Y_test": Y_test}
 
 

@@ -84,7 +84,7 @@ def test_grid_search_k(submission, fixtures):
     k_choices = meta["k_choices"]
     accuracies = h.grid_accuracies(fixtures["grid_dists"], fixtures["grid_y_train"], fixtures["grid_y_val"],
                                    k_choices)
-    result = h.plain(submission, h.nb(submission).grid_search_k(
+    result = submission.plain(h.nb(submission).grid_search_k(
         fixtures["grid_X_train"], fixtures["grid_y_train"], fixtures["grid_X_val"], fixtures["grid_y_val"],
         k_choices))
     name = f"grid_search_k(X_train, y_train, X_val, y_val, {k_choices})"

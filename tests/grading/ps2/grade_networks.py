@@ -83,7 +83,7 @@ def test_topk_accuracy(submission, fixtures):
     logits, labels = fixtures["topk_logits"], fixtures["topk_labels"]
     p = h.probes(submission)
     ks = [1, 3, 5]
-    result = h.plain(submission, h.nb(submission).topk_accuracy(p.tensor(logits), p.tensor(labels), ks))
+    result = submission.plain(h.nb(submission).topk_accuracy(p.tensor(logits), p.tensor(labels), ks))
     name = f"topk_accuracy(output of shape {logits.shape}, target, ks={ks})"
     checks.assert_true(isinstance(result, (tuple, list)) and len(result) == len(ks),
                        f"{name} should return a list of {len(ks)} numbers, got {checks._describe(result)}")

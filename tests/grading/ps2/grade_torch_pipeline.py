@@ -20,7 +20,7 @@ def test_transform(submission, fixtures):
     """get_transform: tensors of shape (3, 32, 32), float32, normalized per channel"""
     images, expected = fixtures["tf_images"], fixtures["tf_expected"]
     transform = h.nb(submission).get_transform()
-    got = h.plain(submission, h.probes(submission).apply_transform(transform, images))
+    got = submission.plain(h.probes(submission).apply_transform(transform, images))
     name = f"get_transform() applied to {len(images)} CIFAR-10 images (32x32 RGB PIL images), stacked"
     got = checks.assert_shape(got, expected.shape, name)
     checks.assert_true(got.dtype == np.float32, f"{name}: expected float32 tensors, got {got.dtype}")

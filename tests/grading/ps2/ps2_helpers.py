@@ -76,18 +76,6 @@ def probes(session: Session) -> RemoteObject:
     return session.module("_autograder_probes")
 
 
-def plain(session: Session, value: Any) -> Any:
-    """``value`` with handles on tensors (and tuples or lists of them) fetched as arrays."""
-    if isinstance(value, RemoteObject):
-        try:
-            return session.fetch(value)
-        except StudentCodeError:  # not plain data even as arrays: the checks describe it
-            return value
-    if type(value) in (list, tuple):
-        return type(value)(plain(session, v) for v in value)
-    return value
-
-
 # -- the notebook's source, read on the grader's side ------------------------------------------------------
 def notebook_path(session: Session, assignment: Any) -> Any:
     """The submitted notebook (read as text by ``codecheck``, never executed here)."""
@@ -182,7 +170,7 @@ def softmax_problem(rng: np.random.Generator, classes: int, dim: int, batch: int
 
 
 def loss_and_grad(session: Session, W: np.ndarray, X: np.ndarray, y: np.ndarray, what: str) -> tuple[float, Any]:
-    result = plain(session, nb(session).softmax_loss_naive(W, X, y))
+    result = session.plain(nb(session).softmax_loss_naive(W, X, y))
     checks.assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
                        f"{what} should return a tuple (loss, dW), got {checks._describe(result)}")
     return scalar(result[0], f"{what}: the loss"), result[1]
@@ -209,7 +197,7 @@ def run_sgd(session: Session, problem: dict[str, Any]) -> tuple[Any, list[dict],
     history = clf.train(problem["X"], problem["y"], learning_rate=c["lr"], num_iters=c["num_iters"],
                         batch_size=c["batch_size"])
     calls = session.fetch(recorder.calls)
-    return plain(session, history), calls, plain(session, clf.W)
+    return session.plain(history), calls, session.plain(clf.W)
 
 
 def batch_of(call: dict) -> tuple[Any, Any]:
@@ -265,7 +253,7 @@ def load_weights(session: Session, model: RemoteObject, spec: list[list], seed: 
 
 def epoch_result(session: Session, result: Any, what: str) -> tuple[float, float]:
     """(mean loss, accuracy) returned by train_epoch or validate, as two floats."""
-    result = plain(session, result)
+    result = session.plain(result)
     checks.assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
                        f"{what} should return a tuple (mean loss, accuracy), got {checks._describe(result)}")
     return scalar(result[0], f"{what}: the mean loss"), scalar(result[1], f"{what}: the accuracy")

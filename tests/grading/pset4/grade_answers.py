@@ -38,7 +38,7 @@ def check_vector(got, expected, name):
 def test_dz_dx(submission):
     """1.1: dz/dx of z = x'x"""
     x, _, _ = grad_inputs()
-    got = h.plain(submission, h.answer(submission, "dz_dx", "1.1(a)")(x))
+    got = submission.plain(h.answer(submission, "dz_dx", "1.1(a)")(x))
     expected = gradcheck.numerical_gradient(lambda v: float(v.T @ v), x.copy())
     check_vector(got, expected, f"dz_dx(x) for x of shape {x.shape} (against central differences)")
 
@@ -49,7 +49,7 @@ def test_dz_dx(submission):
 def test_dz_dA(submission):
     """1.1: dz/dA of z = trace(A'A)"""
     _, A, _ = grad_inputs()
-    got = h.plain(submission, h.answer(submission, "dz_dA", "1.1(b)")(A))
+    got = submission.plain(h.answer(submission, "dz_dA", "1.1(b)")(A))
     expected = gradcheck.numerical_gradient(lambda M: float(np.trace(M.T @ M)), A.copy())
     name = f"dz_dA(A) for A of shape {A.shape}"
     array = checks.as_array(got, name)
@@ -65,7 +65,7 @@ def test_dz_dA(submission):
 def test_dz_dy(submission):
     """1.1: dz/dy of z = x'Ay"""
     x, A, y = grad_inputs()
-    got = h.plain(submission, h.answer(submission, "dz_dy", "1.1(c)")(x, A, y))
+    got = submission.plain(h.answer(submission, "dz_dy", "1.1(c)")(x, A, y))
     expected = gradcheck.numerical_gradient(lambda v: float(x.T @ A @ v), y.copy())
     check_vector(got, expected, f"dz_dy(x, A, y) for x {x.shape}, A {A.shape}, y {y.shape} (against central "
                  "differences)")
@@ -77,7 +77,7 @@ def test_dz_dy(submission):
 def test_dZ_dy(submission):
     """1.1: dz/dy of z = Ay (the handout's layout)"""
     _, A, y = grad_inputs()
-    got = h.plain(submission, h.answer(submission, "dZ_dy", "1.1(d)")(A, y))
+    got = submission.plain(h.answer(submission, "dZ_dy", "1.1(d)")(A, y))
     m, n = A.shape
     expected = np.zeros((n, m))
     for j in range(m):  # entry (i, j) = dz_j / dy_i
@@ -103,7 +103,7 @@ def test_bce_loss(submission):
     """1.2: the binary cross-entropy L(y, y_hat) = -log p(y|x)"""
     loss = h.answer(submission, "bce_loss", "1.2")
     for y, y_hat in h.BCE_CASES:
-        got = h.scalar(h.plain(submission, loss(y, y_hat)), f"bce_loss({y:g}, {y_hat:g})")
+        got = h.scalar(submission.plain(loss(y, y_hat)), f"bce_loss({y:g}, {y_hat:g})")
         h.assert_number(got, float(bce(y, y_hat)),
                             f"bce_loss({y:g}, {y_hat:g}): -log of p(y|x) = y_hat^y (1 - y_hat)^(1 - y)",
                             rtol=1e-6, atol=1e-9)
@@ -116,7 +116,7 @@ def test_bce_loss_grad(submission):
     """1.2: dL/dy_hat of the binary cross-entropy"""
     grad = h.answer(submission, "bce_loss_grad", "1.2 (the derivative)")
     for y, y_hat in h.BCE_CASES:
-        got = h.scalar(h.plain(submission, grad(y, y_hat)), f"bce_loss_grad({y:g}, {y_hat:g})")
+        got = h.scalar(submission.plain(grad(y, y_hat)), f"bce_loss_grad({y:g}, {y_hat:g})")
         numeric = gradcheck.numerical_gradient(lambda v, y=y: float(bce(y, v[0])), np.array([y_hat]))[0]
         h.assert_number(got, float(numeric), f"bce_loss_grad({y:g}, {y_hat:g}) against the "
                             "derivative of the loss by central differences", rtol=1e-5, atol=1e-6)
@@ -130,7 +130,7 @@ def test_normalize(submission):
     c = h.NORMALIZE
     x = np.random.default_rng(c["seed"]).uniform(0.0, 1.0, size=c["shape"]).astype(np.float32)
     fn = h.answer(submission, "normalize", "2.1(i)")
-    got = h.plain(submission, fn(h.probes(submission).tensor(x), tuple(c["mean"]), tuple(c["std"])))
+    got = submission.plain(fn(h.probes(submission).tensor(x), tuple(c["mean"]), tuple(c["std"])))
     mean = np.array(c["mean"], dtype=np.float64)[:, None, None]
     std = np.array(c["std"], dtype=np.float64)[:, None, None]
     name = f"normalize(x, mean={c['mean']}, std={c['std']}) for a tensor x of shape {c['shape']}"
@@ -147,7 +147,7 @@ def test_grayscale_normalize(submission):
     x = np.random.default_rng(44).uniform(0.0, 1.0, size=(1, 6, 6)).astype(np.float32)
     transform = h.answer(submission, "grayscale_normalize", "2.1(i) (grayscale)")()
     name = "grayscale_normalize() applied to a grayscale image tensor of shape (1, 6, 6) in [0, 1]"
-    got = checks.assert_shape(h.plain(submission, transform(h.probes(submission).tensor(x))), x.shape, name)
+    got = checks.assert_shape(submission.plain(transform(h.probes(submission).tensor(x))), x.shape, name)
     checks.assert_close(got, (x - 0.5) / 0.5, f"{name}: one channel, mean 0.5 and std 0.5 as the RGB transform "
                         "has them", rtol=1e-5, atol=1e-5)
 
@@ -159,7 +159,7 @@ def test_dataset_sizes(submission):
     """2.1(ii): the numbers of training and test samples"""
     p = h.probes(submission)
     fn = h.answer(submission, "dataset_sizes", "2.1(ii)")
-    got = h.plain(submission, fn(p.blank_dataset(h.SIZES[0]), p.blank_dataset(h.SIZES[1])))
+    got = submission.plain(fn(p.blank_dataset(h.SIZES[0]), p.blank_dataset(h.SIZES[1])))
     checks.assert_true(isinstance(got, (tuple, list)) and len(got) == 2,
                        f"dataset_sizes(train_data, test_data) should return (training samples, test samples), got "
                        f"{checks._describe(got)}")

@@ -130,7 +130,7 @@ def test_accuracy_cell(submission, fixtures, assignment, feedback):
         raised = None
     except GradingFailure as exc:  # the starter's print after `acc = None` raises TypeError, say
         raised = exc
-    acc = h.plain(submission, ns.get("acc"))
+    acc = submission.plain(ns.get("acc"))
     if acc is None:
         checks.assert_true(False, (f"{raised}; " if raised else f"{what}: ") + "acc is None: set it to the accuracy "
                            "computed by the loop above")

@@ -65,18 +65,6 @@ def probes(session: Session) -> RemoteObject:
     return session.module("_autograder_probes")
 
 
-def plain(session: Session, value: Any) -> Any:
-    """``value`` with handles on tensors (and tuples or lists of them) fetched as arrays."""
-    if isinstance(value, RemoteObject):
-        try:
-            return session.fetch(value)
-        except StudentCodeError:
-            return value
-    if type(value) in (list, tuple):
-        return type(value)(plain(session, v) for v in value)
-    return value
-
-
 def answer(session: Session, name: str, question: str) -> Any:
     """The notebook's ``name`` from the answers section, or a failure saying that ``question`` is not answered."""
     try:
@@ -87,7 +75,7 @@ def answer(session: Session, name: str, question: str) -> Any:
                                  "answers section has a cell for it)") from None
         raise
     if isinstance(value, RemoteObject) and value.remote_type in ("builtins.tuple", "builtins.list"):
-        return plain(session, value)  # (1, 2) as a value, not a handle
+        return session.plain(value)  # (1, 2) as a value, not a handle
     return value
 
 
@@ -324,7 +312,7 @@ def run_train(session: Session, batch_size: int, num_train: int, epochs: int, se
     probes(session).seed(seed)
     train_loader = loader(session, d["train_images"][:num_train], d["train_labels"][:num_train], batch_size,
                           shuffle=True, seed=seed)
-    return plain(session, nb(session).train(train_loader=train_loader, num_epochs=epochs, use_gpu=False,
+    return session.plain(nb(session).train(train_loader=train_loader, num_epochs=epochs, use_gpu=False,
                                             lr=b["lr"], momentum=b["momentum"], model_save_path=path))
 
 
