@@ -496,6 +496,53 @@ def blank_dataset(size: int, shape: tuple = (3, 32, 32)) -> Any:
     return Blank()
 
 
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+_CIFAR10_FOLDERS: set = set()  # folders cifar10_folder wrote: torchvision takes their files without md5 sums
+
+
+def cifar10_folder(train_images: np.ndarray, train_labels: Any, test_images: np.ndarray, test_labels: Any) -> str:
+    """A fresh folder (in the worker's own) holding ``cifar-10-batches-py`` in CIFAR-10's python format, with these
+    uint8 ``(N, 32, 32, 3)`` images: five training batches, the test batch and ``batches.meta``, for code that
+    reads CIFAR-10 through torchvision (``CIFAR10(root=folder, download=True)``). torchvision checks each file
+    against the real one's md5 sum, which these cannot match: for files in this folder only, its check asks
+    that they exist (so ``download=True`` finds them and downloads nothing)."""
+    import os
+    import pickle
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="cifar10-", dir=".")
+    folder = os.path.join(root, "cifar-10-batches-py")
+    os.mkdir(folder)
+
+    def write(name: str, entry: dict) -> None:
+        with open(os.path.join(folder, name), "wb") as handle:
+            pickle.dump(entry, handle, protocol=2)
+
+    train_images, test_images = np.asarray(train_images, np.uint8), np.asarray(test_images, np.uint8)
+    train_labels, test_labels = [int(y) for y in train_labels], [int(y) for y in test_labels]
+    for i, part in enumerate(np.array_split(np.arange(len(train_images)), 5)):
+        # The real files: "data" (N, 3072) as channel planes (CHW flattened), "labels" a list.
+        write(f"data_batch_{i + 1}", {"batch_label": f"training batch {i + 1} of 5", "labels": [
+            train_labels[j] for j in part], "data": train_images[part].transpose(0, 3, 1, 2).reshape(-1, 3072)})
+    write("test_batch", {"batch_label": "testing batch 1 of 1", "labels": test_labels,
+                         "data": test_images.transpose(0, 3, 1, 2).reshape(-1, 3072)})
+    write("batches.meta", {"label_names": CIFAR10_CLASSES, "num_vis": 3072})
+    _CIFAR10_FOLDERS.add(os.path.realpath(folder))
+    import torchvision.datasets.cifar as cifar
+
+    if not getattr(cifar.check_integrity, "_autograder", False):
+        checked = cifar.check_integrity
+
+        def check_integrity(fpath: Any, md5: Any = None) -> bool:
+            if os.path.dirname(os.path.realpath(fpath)) in _CIFAR10_FOLDERS:
+                return os.path.isfile(fpath)
+            return checked(fpath, md5)
+
+        check_integrity._autograder = True
+        cifar.check_integrity = check_integrity
+    return os.path.abspath(root)
+
+
 def plotted(value: Any = None) -> dict:
     """The lines of a plot: of ``value`` when it is a matplotlib Figure or Axes (what a plotting function
     returned), else of every open figure. ``{"source": "returned" | "current", "lines": [y data, ...]}``."""

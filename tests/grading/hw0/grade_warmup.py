@@ -1,6 +1,6 @@
-"""Warm-up: the starter's own code (make_cnn, Flatten), which students run and may tune but do not write: checked
-so that a broken copy is said, worth no points (the training budget of the warm-up comes with the runtime
-tests)."""
+"""Warm-up: the starter's own code (make_cnn, Flatten, load_cifar, make_loader, train_epoch, evaluate), which
+students run and may tune but do not write: checked so that a broken copy is said, worth no points; then the
+warm-up's recipe trained on the grader's budget (the runtime test)."""
 
 import hw0_helpers as h
 import numpy as np
@@ -25,6 +25,66 @@ def test_make_cnn_is_the_starters_network(submission):
     model.eval()
     out = p.forward(model, h.images(np.random.default_rng(0), 3))
     checks.assert_shape(out, (3, 10), "make_cnn(4) on 3 images of shape (3, 32, 32): the logits")
+
+
+@weight(0)
+@number("0.1b")
+@visibility("visible")
+def test_load_cifar_reads_cifar10_as_the_starter_does(submission):
+    """load_cifar(datadir): CIFAR-10 through torchvision, as float NCHW tensors in [0, 1] and integer labels"""
+    rng = np.random.default_rng(12)
+    train, test = rng.integers(0, 256, (50, 32, 32, 3), np.uint8), rng.integers(0, 256, (20, 32, 32, 3), np.uint8)
+    Y_train, Y_test = rng.integers(0, 10, 50), rng.integers(0, 10, 20)
+    folder = h.probes(submission).cifar10_folder(train, Y_train, test, Y_test)
+    got = submission.plain(h.simple_train(submission).load_cifar(folder))
+    checks.assert_true(isinstance(got, (tuple, list)) and len(got) == 4, "load_cifar(datadir) should return "
+                       f"(X_tr, Y_tr, X_te, Y_te), as the starter's does; got {got!r:.200}")
+    for name, X, images in (("X_tr", got[0], train), ("X_te", got[2], test)):
+        X = checks.assert_shape(X, (len(images), 3, 32, 32), f"load_cifar(...)'s {name} for {len(images)} images")
+        checks.assert_close(X, images.transpose(0, 3, 1, 2) / 255, f"load_cifar(...)'s {name}: the pixels in "
+                            "[0, 1], channels first (N, C, H, W)", rtol=0, atol=1e-6)
+    for name, Y, labels in (("Y_tr", got[1], Y_train), ("Y_te", got[3], Y_test)):
+        Y = checks.assert_shape(Y, labels.shape, f"load_cifar(...)'s {name}")
+        checks.assert_true(np.issubdtype(Y.dtype, np.integer) and np.array_equal(Y, labels), f"load_cifar(...)'s "
+                           f"{name} should be the labels as integers (long, for the loss); got {Y.dtype}")
+
+
+@weight(0)
+@number("0.1c")
+@visibility("visible")
+def test_make_loader_train_epoch_and_evaluate_return_what_the_starters_do(submission):
+    """make_loader(dataset, batch_size) batches every example; train_epoch and evaluate return (average loss,
+    accuracy) over what they ran"""
+    p, nb = h.probes(submission), h.simple_train(submission)
+    rng = np.random.default_rng(13)
+    X, Y = h.images(rng, 100), rng.integers(0, 10, 100)
+    summary = p.batch_summary(nb.make_loader(p.tensor_dataset(X, Y), 32))
+    checks.assert_true([s[0] for s in summary["shapes"]] == [32, 32, 32, 4], "make_loader(dataset, 32) over 100 "
+                       f"examples gave batches of {[s[0] for s in summary['shapes']]}; expected 32, 32, 32 and 4")
+    checks.assert_true(sorted(summary["labels"]) == sorted(Y), "make_loader(dataset, 32): one pass should give "
+                       "every example once")
+    model = h.model_state(submission, 4, 14)
+    logits = np.asarray(p.predict_logits(model, p.tensor(X)), dtype=float)
+    for name in ("evaluate", "train_epoch"):
+        fn = getattr(nb, name)
+        if name == "train_epoch":  # one batch of everything, learning rate 0: the loss and accuracy of that batch
+            model.train()
+            logits = np.asarray(p.forward(model, p.tensor(X)), dtype=float)
+            returned = fn(model, nb.make_loader(p.tensor_dataset(X, Y), 100), p.optimizer(model, "SGD", lr=0.0))
+        else:
+            returned = fn(model, p.loader(p.tensor_dataset(X, Y), batch_size=32))
+        returned = submission.plain(returned)
+        checks.assert_true(isinstance(returned, (tuple, list)) and len(returned) == 2, f"{name}(...) should return "
+                           f"(average loss, accuracy), as the starter's does; got {returned!r:.200}")
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(Y)), Y]))
+        accuracy = float(np.mean(logits.argmax(axis=1) == Y))
+        got = (h.scalar(submission, returned[0], f"{name}(...)[0]"), h.scalar(submission, returned[1],
+                                                                             f"{name}(...)[1]"))
+        where = "in eval mode" if name == "evaluate" else "in train mode, one batch of 100, learning rate 0"
+        checks.assert_close(np.array(got), np.array([loss, accuracy]), f"{name}(...) on 100 images with a make_cnn(4)"
+                            f" of the grader's weights ({where}): (average cross-entropy, accuracy)", rtol=1e-4,
+                            atol=1e-5)
 
 
 @weight(0)
