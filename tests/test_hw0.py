@@ -38,6 +38,18 @@ ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wro
         "        for xb, yb in loader:\n            flip = torch.rand(len(xb)) < 0.5\n"
         "            xb = torch.where(flip[:, None, None, None], flip_vertical(xb), xb)\n"
         "            opt.zero_grad()\n            loss_func(model(xb), yb).backward()\n            opt.step()",
+    ("simple_train", "    model = make_cnn(c)\n    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+                     "    train_dl = make_loader(TensorDataset(X, randomize_labels(Y, p, rng)), batch_size)\n"
+                     "    for _ in range(epochs):\n        train_epoch(model, train_dl, opt)\n"
+                     "    _, train_acc = evaluate(model, train_dl)\n"
+                     "    _, test_acc = evaluate(model, make_loader(TensorDataset(X_test, Y_test), batch_size))\n"
+                     "    return 1 - train_acc, 1 - test_acc"):  # its own loader; the last epoch's accuracy; percents
+        "    net = make_cnn(c=c)\n    optimizer = torch.optim.SGD(net.parameters(), lr=lr)\n"
+        "    noisy = torch.as_tensor(randomize_labels(Y, p, rng))  # (this randomize_labels returns an array)\n"
+        "    loader = DataLoader(TensorDataset(X, noisy), batch_size=batch_size, shuffle=True)\n"
+        "    for epoch in range(epochs):\n        _, train_acc = train_epoch(net, loader, optimizer)\n"
+        "    _, test_acc = evaluate(net, DataLoader(TensorDataset(X_test, Y_test), batch_size=256))\n"
+        "    return 100 * (1 - float(train_acc)), 100 * (1 - test_acc)",
     ("mnist", "    return np.linalg.pinv(X) @ Y"): "    return X.T @ np.linalg.solve(X @ X.T, Y)",
     ("mnist", "    return float(np.sum((X @ beta - Y) ** 2))"): "    return float(np.mean((X @ beta - Y) ** 2))",
     ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return 2 / len(X) * X.T @ (X @ beta - Y)",
@@ -52,12 +64,15 @@ BUGS = {  # -> the tests they lose
     ("simple_train", "    return torch.flip(X, [2])"): "    return torch.flip(X, [2, 3])",  # 1.1: a rotation
     ("simple_train", "    both = TensorDataset(torch.cat([X, flip_vertical(X)]), torch.cat([Y, Y]))"):
         "    both = TensorDataset(X, Y)",  # 1.3: trains on upright images only
+    ("simple_train", "    _, test_acc = evaluate(model, make_loader(TensorDataset(X_test, Y_test), batch_size))"):
+        "    Y_test = randomize_labels(Y_test, p, rng)\n"  # 2.2a: the test labels randomized too
+        "    _, test_acc = evaluate(model, make_loader(TensorDataset(X_test, Y_test), batch_size))",
     ("mnist", "    return 2 * X.T @ (X @ beta - Y)"): "    return X.T @ (X @ beta - Y)",  # 3.2a: no factor 2
     ("mnist", "        I = rng.choice(n, batch_size, replace=False)\n"): "        I = np.arange(n)\n",  # 3.2c
     ("mnist", "    return X_te.reshape(-1, 28 * 28), (Y_te % 2) * 2.0 - 1"):
         "    return X_te.reshape(-1, 28 * 28), Y_te",  # 3.1b: ±1 predictions scored against raw digits
 }
-LOST_TO_BUGS = {"0.2", "1.1", "1.3", "3.2a", "3.2c", "3.1b"}  # (0.2 is worth 0: the course's code, said)
+LOST_TO_BUGS = {"0.2", "1.1", "1.3", "2.2a", "3.2a", "3.2c", "3.1b"}  # (0.2 is worth 0: the course's code, said)
 
 
 def write_variant(folder: Path, edits: dict) -> Path:
@@ -112,4 +127,5 @@ def test_planted_bugs_lose_exactly_their_parts(tmp_path):
     assert "180° rotation" in messages["1.1"] and "factor 2" in messages["3.2a"]
     assert "not the whole training set" in messages["3.2c"] and "raw digits" in messages["3.1b"]
     assert "did it train on flipped images too?" in messages["1.3"]
+    assert "gave the 200 test labels to randomize_labels" in messages["2.2a"]
     assert "moved the inputs of 0 to the device" in messages["0.2"]

@@ -1,7 +1,9 @@
 """Problem 2, random labels: randomize_labels(Y, p, rng) replaces each label, independently with probability p,
 with a class drawn uniformly from 0..9. Checked statistically on 20,000 labels: each check below has a
 false-alarm rate under 1e-6 for a correct function (z = 5.3 for the fraction changed; the chi-square tests at
-their 1 - 1e-6 quantile)."""
+their 1 - 1e-6 quantile). random_label_errors(c, p, ...), one point of the plot, is run at p = 1 on a few hundred
+images: the wide network fits the random labels, the narrow one cannot in as many epochs, and the test labels
+stay clean (never given to randomize_labels; the test error is chance)."""
 
 import hw0_helpers as h
 import numpy as np
@@ -53,3 +55,38 @@ def test_randomize_labels(submission):
     chi2 = float(((counts - N / 10) ** 2 / (N / 10)).sum())
     checks.assert_true(chi2 <= CHI2[9], f"randomize_labels(Y, 1, rng): the labels are not uniform over the 10 "
                        f"classes (chi-square {chi2:.0f}, at most {CHI2[9]} for uniform draws)")
+
+
+@weight(2)
+@number("2.2a")
+@visibility("visible")
+def test_wide_network_fits_random_labels_and_the_narrow_one_cannot(submission, fixtures, budget, feedback):
+    """random_label_errors(c, 1, ...): the wide network drives the train error on random labels to ~0, the narrow
+    one cannot, and the test labels stay clean"""
+    wide, narrow = budget["random_labels_widths"]
+    feedback(f"{budget.note} Problem 2: make_cnn({wide}) and make_cnn({narrow}), SGD lr {budget['random_labels_lr']}"
+             f", batches of {budget['random_labels_batch_size']}, {budget['random_labels_epochs']} epochs on "
+             f"{budget['random_labels_images']} training images with random labels (p = 1).")
+    if budget.device != "cpu":
+        checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
+    data = h.fingerprint_data(budget, h.random_labels_data(budget))
+    fits = fixtures.threshold(f"random_labels_wide_error_{budget.device}", data=data)
+    cannot = fixtures.threshold(f"random_labels_narrow_error_{budget.device}", data=data)
+    runs = {c: h.random_labels_run(submission, budget, c, h.SEEDS[0]) for c in (wide, narrow)}
+    n, m = budget["random_labels_images"], budget["random_labels_test_images"]
+    for c, run in runs.items():
+        feedback(f"make_cnn({c}): train error {run['train']:.3f}, test error {run['test']:.3f}.")
+        checks.assert_true(m not in run["randomized"], f"random_label_errors({c}, 1, ...) gave the "
+                           f"{m} test labels to randomize_labels: only the training labels are randomized, the test "
+                           "labels stay clean (the notebook says so)")
+        checks.assert_true(run["test"] >= 0.75, f"random_label_errors({c}, 1, ...) returned the test error "
+                           f"{run['test']:.3f}: trained on random labels, a network is at chance on the clean test "
+                           "labels (~0.9). Is it (train_error, test_error), in this order?")
+    checks.assert_true(runs[wide]["train"] <= fits, f"random_label_errors({wide}, 1, ...): the train error is "
+                       f"{runs[wide]['train']:.3f}; make_cnn({wide}) fits {n} random labels in this budget (the "
+                       f"reference's recipe: at most {fits:.3f}). Does it train a fresh make_cnn(c) with the given "
+                       "epochs, batch size and learning rate?")
+    checks.assert_true(runs[narrow]["train"] >= cannot, f"random_label_errors({narrow}, 1, ...): the train error is "
+                       f"{runs[narrow]['train']:.3f}; make_cnn({narrow}) cannot fit {n} random labels in this budget "
+                       f"(the reference's recipe: at least {cannot:.3f}). Does it build make_cnn(c) with the c it is "
+                       "given?")

@@ -246,3 +246,42 @@ def robust_run(session: Session, budget: Any, seed: int) -> tuple[float, float, 
                               opt, budget["robust_epochs"], budget["batch_size"])
     trained = returned if isinstance(returned, RemoteObject) else model  # (a procedure that trains in place)
     return (*accuracies(session, trained, data), seconds)
+
+
+def error(session: Session, value: Any, what: str) -> float:
+    """An error rate as a fraction (a percent, above 1, is read as one)."""
+    rate = scalar(session, value, what)
+    checks.assert_true(0 <= rate <= 100, f"{what} should be an error rate (a fraction of 1, or a percent), got "
+                       f"{rate!r}")
+    return rate / 100 if rate > 1 + 1e-9 else rate
+
+
+def random_labels_data(budget: Any) -> dict[str, np.ndarray]:
+    """Problem 2's few hundred training and test images: the first of the budget's CIFAR-10 subsets (a different
+    number of each, so that a call on the test labels shows by its length)."""
+    data = budget_data(budget)
+    n, m = budget["random_labels_images"], budget["random_labels_test_images"]
+    return {"X": data["X"][:n], "Y": data["Y"][:n], "X_test": data["X_test"][:m], "Y_test": data["Y_test"][:m]}
+
+
+def random_labels_run(session: Session, budget: Any, c: int, seed: int) -> dict[str, Any]:
+    """The notebook's random_label_errors(c, p=1, ...) on Problem 2's images with the budget's recipe: its
+    (train error, test error) as fractions, and the label counts of the calls it made to randomize_labels."""
+    data, p, nb = random_labels_data(budget), probes(session), simple_train(session)
+    p.seed(seed)
+    recorder = p.record_calls(nb, "randomize_labels")
+    rng = session.module("numpy").random.default_rng(seed)
+    try:
+        returned = session.plain(nb.random_label_errors(
+            c, 1.0, p.tensor(data["X"]), p.tensor(data["Y"], "int64"), p.tensor(data["X_test"]),
+            p.tensor(data["Y_test"], "int64"), budget["random_labels_epochs"], rng,
+            batch_size=budget["random_labels_batch_size"], lr=budget["random_labels_lr"]))
+    finally:
+        calls = session.fetch(recorder.calls)
+        recorder.restore()
+    what = f"random_label_errors({c}, 1, ...)"
+    checks.assert_true(isinstance(returned, (tuple, list)) and len(returned) == 2,
+                       f"{what} should return (train_error, test_error), got {returned!r:.200}")
+    return {"train": error(session, returned[0], f"{what}[0] (the train error)"),
+            "test": error(session, returned[1], f"{what}[1] (the test error)"),
+            "randomized": [(call["shapes"][0] or [None])[0] for call in calls if call["shapes"]]}
