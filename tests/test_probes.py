@@ -359,3 +359,24 @@ def test_plot_call_keeps_a_shown_figure(probes, monkeypatch):
     assert seen["source"] == "current" and np.array_equal(seen["lines"][0], [3.0, 1.0])
     assert plt.show is closes_what_it_shows
     probes.close_figures()
+
+
+def test_cifar10_folder_is_read_by_torchvision_without_a_download_and_only_it_skips_the_md5(probes, tmp_path,
+                                                                                            monkeypatch):
+    datasets = pytest.importorskip("torchvision.datasets")
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    train, test = rng.integers(0, 256, (12, 32, 32, 3), np.uint8), rng.integers(0, 256, (3, 32, 32, 3), np.uint8)
+    root = probes.cifar10_folder(train, np.arange(12) % 10, test, [1, 2, 3])
+    read = datasets.CIFAR10(root=root, train=True, download=True)  # finds the files: no download
+    assert np.array_equal(read.data, train) and read.targets == list(np.arange(12) % 10)
+    assert read.classes[0] == "airplane"
+    read = datasets.CIFAR10(root=root, train=False, download=False)
+    assert np.array_equal(read.data, test) and read.targets == [1, 2, 3]
+    other = tmp_path / "other" / "cifar-10-batches-py"  # the same files elsewhere: md5 sums checked, refused
+    other.parent.mkdir()
+    import shutil
+
+    shutil.copytree(Path(root) / "cifar-10-batches-py", other)
+    with pytest.raises(RuntimeError, match="not found or corrupted"):
+        datasets.CIFAR10(root=str(other.parent), train=True, download=False)

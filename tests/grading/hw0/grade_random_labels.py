@@ -61,8 +61,7 @@ def test_randomize_labels(submission):
 @number("2.2a")
 @visibility("visible")
 def test_wide_network_fits_random_labels_and_the_narrow_one_cannot(submission, fixtures, budget, feedback):
-    """random_label_errors(c, 1, ...): the wide network drives the train error on random labels to ~0, the narrow
-    one cannot, and the test labels stay clean"""
+    """random_label_errors(c, 1, ...): the wide network fits random labels (train error ~0), the narrow one cannot"""
     wide, narrow = budget["random_labels_widths"]
     feedback(f"{budget.note} Problem 2: make_cnn({wide}) and make_cnn({narrow}), SGD lr {budget['random_labels_lr']}"
              f", batches of {budget['random_labels_batch_size']}, {budget['random_labels_epochs']} epochs on "
