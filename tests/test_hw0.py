@@ -62,6 +62,9 @@ ALTERNATIVE = {  # (notebook, exact text in the reference) -> what a student wro
 BUGS = {  # -> the tests they lose
     ("simple_train", "        xB, yB = xB.cuda(), yB.cuda()"): "        yB = yB.cuda()",  # 0.2: batches stay put
     ("simple_train", "    return torch.flip(X, [2])"): "    return torch.flip(X, [2, 3])",  # 1.1: a rotation
+    ("simple_train", "    return np.array([(preds[Y == k] == k).float().mean().item() for k in range(num_classes)])"):
+        "    return np.array([(Y[preds == k] == k).float().mean().item() for k in range(num_classes)])",  # 1.2: by
+    # predicted class (precision), not by true class
     ("simple_train", "    both = TensorDataset(torch.cat([X, flip_vertical(X)]), torch.cat([Y, Y]))"):
         "    both = TensorDataset(X, Y)",  # 1.3: trains on upright images only
     ("simple_train", "    _, test_acc = evaluate(model, make_loader(TensorDataset(X_test, Y_test), batch_size))"):
@@ -72,7 +75,7 @@ BUGS = {  # -> the tests they lose
     ("mnist", "    return X_te.reshape(-1, 28 * 28), (Y_te % 2) * 2.0 - 1"):
         "    return X_te.reshape(-1, 28 * 28), Y_te",  # 3.1b: ±1 predictions scored against raw digits
 }
-LOST_TO_BUGS = {"0.2", "1.1", "1.3", "2.2a", "3.2a", "3.2c", "3.1b"}  # (0.2 is worth 0: the course's code, said)
+LOST_TO_BUGS = {"0.2", "1.1", "1.2", "1.3", "2.2a", "3.2a", "3.2c", "3.1b"}  # (0.2 is worth 0: the course's code, said)
 
 
 def write_variant(folder: Path, edits: dict) -> Path:

@@ -380,3 +380,14 @@ def test_cifar10_folder_is_read_by_torchvision_without_a_download_and_only_it_sk
     shutil.copytree(Path(root) / "cifar-10-batches-py", other)
     with pytest.raises(RuntimeError, match="not found or corrupted"):
         datasets.CIFAR10(root=str(other.parent), train=True, download=False)
+
+
+def test_fit_trains_in_place_until_predictions_follow_the_labels_and_leaves_eval_mode(probes):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3, 8, 8)).astype(np.float32)
+    Y = (X[:, 0].mean(axis=(1, 2)) > 0).astype(np.int64) + 2 * (X[:, 1].mean(axis=(1, 2)) > 0)
+    model = small_model()
+    probes.fit(model, X, Y, epochs=30, lr=0.5, batch_size=32, seed=1)
+    assert not model.training
+    predicted = probes.predict_logits(model, X).argmax(axis=1)
+    assert np.mean(predicted == Y) > 0.6 and len(set(predicted)) == 4  # chance: 0.25

@@ -1,6 +1,7 @@
 """Problem 1, robustness: flip_vertical flips along H (not a mirror, not a rotation); per_class_accuracy gives
-each true class's accuracy of a model with the grader's fixed weights, computed here from that model's own
-predictions (so the same floats, whatever the CPU); train_robust, on the training budget, does better on the
+each true class's accuracy of a make_cnn(4) the grader trained (its own loop, seeded, on the flip task's glyphs, so
+that its predictions vary and change upside down), computed here from that model's own predictions (so the same
+floats, whatever the CPU), upright and upside down; train_robust, on the training budget, does better on the
 worse of original and flipped images than the plain recipe can (the flip task of hw0_helpers)."""
 
 import hw0_helpers as h
@@ -31,21 +32,32 @@ def test_flip_vertical(submission):
 @weight(1)
 @number("1.2")
 @visibility("visible")
-def test_per_class_accuracy(submission):
-    """per_class_accuracy(model, X, Y): the accuracy on the images of each true class (10 values)"""
+def test_per_class_accuracy(submission, feedback):
+    """per_class_accuracy(model, X, Y): each true class's accuracy (10 values), upright and upside down"""
     p = h.probes(submission)
     case = h.PER_CLASS_MODEL
-    model = h.model_state(submission, case["c"], case["seed"])
+    model, X = h.glyph_model(submission, case["c"], case["seed"], case["n"])
     rng = np.random.default_rng(case["seed"])
-    X = h.images(rng, case["n"])
     predicted = np.asarray(p.predict_logits(model, p.tensor(X))).argmax(axis=1)
     Y = np.where(rng.random(case["n"]) < 0.5, predicted, rng.integers(0, 10, case["n"]))
     Y[:10] = np.arange(10)  # every class present
     expected = np.array([np.mean(predicted[Y == k] == k) for k in range(10)])
     got = h.per_class(submission, h.simple_train(submission).per_class_accuracy(model, p.tensor(X), p.tensor(
         Y, "int64")), "per_class_accuracy(model, X, Y)")
-    checks.assert_close(got, expected, f"per_class_accuracy(model, X, Y) on {case['n']} images, a make_cnn(4) with "
-                        "the grader's weights in eval mode (class order 0-9)", rtol=0, atol=1e-6)
+    checks.assert_close(got, expected, f"per_class_accuracy(model, X, Y) on {case['n']} images, a make_cnn(4) the "
+                        "grader trained, in eval mode (class order 0-9)", rtol=0, atol=1e-6)
+    # The drop the write-up reports: the same model on the images upside down (flipped here, not by flip_vertical,
+    # which 1.1 grades), and the accuracy over all of them.
+    flipped = np.ascontiguousarray(X[:, :, ::-1, :])
+    predicted_flipped = np.asarray(p.predict_logits(model, p.tensor(flipped))).argmax(axis=1)
+    expected_flipped = np.array([np.mean(predicted_flipped[Y == k] == k) for k in range(10)])
+    got_flipped = h.per_class(submission, h.simple_train(submission).per_class_accuracy(
+        model, p.tensor(flipped), p.tensor(Y, "int64")), "per_class_accuracy(model, flipped X, Y)")
+    checks.assert_close(got_flipped, expected_flipped, "per_class_accuracy(model, X, Y) on the same images upside "
+                        "down (class order 0-9)", rtol=0, atol=1e-6)
+    feedback(f"On these images the model's accuracy is {np.mean(predicted == Y):.3f}, upside down "
+             f"{np.mean(predicted_flipped == Y):.3f}; the drop per class (points): "
+             f"{', '.join(f'{100 * d:.1f}' for d in expected - expected_flipped)}.")
 
 
 @weight(2)

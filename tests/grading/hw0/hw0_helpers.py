@@ -21,7 +21,7 @@ CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
 PARAMETERS = {4: 6_666, 16: 99_210, 64: 1_558_026}
 LAYERS = ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d",
           "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "MaxPool2d", "Flatten", "Linear"]
-PER_CLASS_MODEL = dict(c=4, seed=4242, n=600)  # the fixed-weights model and images of the per-class test
+PER_CLASS_MODEL = dict(c=4, seed=4242, n=600)  # the model and images of the per-class test
 
 
 def simple_train(session: Session) -> RemoteObject:
@@ -82,6 +82,18 @@ def model_state(session: Session, c: int, seed: int) -> RemoteObject:
     p.load_state_by_shape(model, weights)
     model.eval()
     return model
+
+
+def glyph_model(session: Session, c: int, seed: int, n: int) -> tuple[RemoteObject, np.ndarray]:
+    """The submission's make_cnn(c) trained by the grader's own loop (probes.fit, seeded) for two epochs on the flip
+    task's upright glyphs, in eval mode, and ``n`` held-out glyph images: a model whose predictions spread over the
+    classes and change upside down (random weights predict one class for every image)."""
+    task = _flip_task(2000, n)
+    p = probes(session)
+    p.seed(seed)
+    model = simple_train(session).make_cnn(c)
+    p.fit(model, p.tensor(task["X"]), p.tensor(task["Y"], "int64"), epochs=2, lr=0.1, batch_size=64, seed=seed)
+    return model, task["X_test"]
 
 
 # -- Problem 3 -------------------------------------------------------------------------------------
