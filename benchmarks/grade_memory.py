@@ -84,12 +84,13 @@ def _label(process: Any, root_pid: int) -> str:
 
 
 def _sample_tree(proc: subprocess.Popen, interval: float) -> dict[str, Any]:
-    """Poll ``proc`` and its descendants until it exits: the peak sums of PSS and RSS, the most processes at once
-    and the PSS of each process alive at the PSS peak (MB)."""
+    """Poll ``proc`` and its descendants until it exits: the peak sums of PSS and RSS, the most processes at once,
+    the PSS of each process alive at the PSS peak (MB) and when that was (seconds after the start)."""
     import psutil
 
     root = psutil.Process(proc.pid)
-    best: dict[str, Any] = {"tree_pss_mb": 0.0, "tree_rss_mb": 0.0, "processes": 0, "at_peak": []}
+    best: dict[str, Any] = {"tree_pss_mb": 0.0, "tree_rss_mb": 0.0, "processes": 0, "at_peak": [], "peak_s": 0.0}
+    start = time.monotonic()
     while proc.poll() is None:
         try:
             members = [root, *root.children(recursive=True)]
@@ -106,7 +107,7 @@ def _sample_tree(proc: subprocess.Popen, interval: float) -> dict[str, Any]:
         best["processes"] = max(best["processes"], len(rows))
         best["tree_rss_mb"] = max(best["tree_rss_mb"], rss)
         if pss > best["tree_pss_mb"]:
-            best["tree_pss_mb"] = pss
+            best["tree_pss_mb"], best["peak_s"] = pss, time.monotonic() - start
             best["at_peak"] = sorted(((r[0], round(r[1])) for r in rows), key=lambda r: -r[1])
         time.sleep(interval)
     return best
@@ -126,7 +127,8 @@ def main() -> None:
         run = run_once(args.assignment, submission, args.sample)
         runs.append(run)
         tree = (f"; tree peak {run['tree_pss_mb']:.0f} MB PSS ({run['tree_rss_mb']:.0f} MB RSS), at most "
-                f"{run['processes']} processes at once, at the peak: {run['at_peak']}" if args.sample else "")
+                f"{run['processes']} processes at once, at the peak ({run['peak_s']:.0f} s in): {run['at_peak']}"
+                if args.sample else "")
         print(f"run {number}: {run['seconds']:.1f} s, score {run['score']:g}/{run['max_score']:g}, "
               f"grader peak {run['grader_mb']:.0f} MB, worker peak {run['worker_mb']:.0f} MB{tree}"
               + (f", errors: {run['errors']}" if run["errors"] else ""), flush=True)
