@@ -1,6 +1,6 @@
 """Benchmark: time and peak memory to grade one submission end to end (ps2's notebook by default).
 
-    python benchmarks/grade_memory.py [--assignment ps2] [--submission reference/ps2] [--runs 3]
+    python benchmarks/grade_memory.py [--assignment ps2] [--submission reference/ps2] [--runs 3] [--sample 0.2]
 
 Each run grades in a fresh Python process, so its peaks are its own. Reported per run and as
 medians: wall time, the grader's peak resident memory (the trusted process: pytest, the fixtures,
@@ -8,6 +8,14 @@ the comparisons) and the largest peak among the worker processes (the sandboxed 
 that runs the submission, plus the reference's worker when a test measures a runtime ratio), both
 from ``getrusage`` (``ru_maxrss``), which the kernel keeps for every process. Not a timed test: the
 figures go in the issue note.
+
+Per-process peaks do not say what a memory-capped container sees: the sum over the processes alive at
+the same moment. ``--sample SECONDS`` (needs psutil and, for other accounts' processes, root) polls the
+grading's whole process tree at that interval and reports the largest sum of PSS (proportional set size:
+pages shared between processes, such as a kernel and the DataLoader workers it forks, counted once
+between them, as a cgroup charges them), the largest sum of RSS (shared pages counted in every process:
+an upper bound), the most processes alive at once, and what was alive at the PSS peak. A poll can miss a
+spike shorter than its interval; the ``ru_maxrss`` figures cannot.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,13 +50,67 @@ print(json.dumps({
 """
 
 
-def run_once(assignment_id: str, submission: Path) -> dict:
+def run_once(assignment_id: str, submission: Path, sample: float | None = None) -> dict[str, Any]:
+    """Grade once in a fresh process; with ``sample``, poll its process tree every ``sample`` seconds."""
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run([sys.executable, "-c", ONE_RUN, assignment_id, str(submission),
-                               str(Path(tmp) / "results.json")], capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"grading failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        proc = subprocess.Popen([sys.executable, "-c", ONE_RUN, assignment_id, str(submission),
+                                 str(Path(tmp) / "results.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=ROOT)
+        # drained by threads, so that polling the tree meanwhile cannot leave a chatty grading blocked on a pipe
+        output: dict[str, str] = {}
+        drains = [threading.Thread(target=lambda k=key, f=stream: output.__setitem__(k, f.read()), daemon=True)
+                  for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
+        for thread in drains:
+            thread.start()
+        tree = _sample_tree(proc, sample) if sample else {}
+        proc.wait()
+        for thread in drains:
+            thread.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"grading failed:\n{output['err'][-3000:]}")
+    return {**json.loads(output["out"].strip().splitlines()[-1]), **tree}
+
+
+def _label(process: Any, root_pid: int) -> str:
+    """What a process of the grading is: the grader, a kernel or worker script, or a child one of them forked."""
+    try:
+        cmdline, parent = process.cmdline(), process.ppid()
+    except Exception:  # noqa: BLE001 - it ended while we looked
+        return "gone"
+    if process.pid == root_pid:
+        return "grader"
+    script = next((Path(a).name for a in cmdline if a.endswith(".py")), Path(cmdline[0]).name if cmdline else "?")
+    return script if parent == root_pid else f"{script} (forked by {parent})"
+
+
+def _sample_tree(proc: subprocess.Popen, interval: float) -> dict[str, Any]:
+    """Poll ``proc`` and its descendants until it exits: the peak sums of PSS and RSS, the most processes at once,
+    the PSS of each process alive at the PSS peak (MB) and when that was (seconds after the start)."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    best: dict[str, Any] = {"tree_pss_mb": 0.0, "tree_rss_mb": 0.0, "processes": 0, "at_peak": [], "peak_s": 0.0}
+    start = time.monotonic()
+    while proc.poll() is None:
+        try:
+            members = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        rows = []
+        for member in members:
+            try:
+                info = member.memory_full_info()
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+            rows.append((_label(member, proc.pid), info.pss / 2**20, info.rss / 2**20))
+        pss, rss = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        best["processes"] = max(best["processes"], len(rows))
+        best["tree_rss_mb"] = max(best["tree_rss_mb"], rss)
+        if pss > best["tree_pss_mb"]:
+            best["tree_pss_mb"], best["peak_s"] = pss, time.monotonic() - start
+            best["at_peak"] = sorted(((r[0], round(r[1])) for r in rows), key=lambda r: -r[1])
+        time.sleep(interval)
+    return best
 
 
 def main() -> None:
@@ -53,19 +118,27 @@ def main() -> None:
     parser.add_argument("--assignment", default="ps2")
     parser.add_argument("--submission", type=Path, help="default: reference/ASSIGNMENT")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sample", type=float, metavar="SECONDS",
+                        help="poll the process tree's memory at this interval (sums of PSS and RSS)")
     args = parser.parse_args()
     submission = (args.submission or ROOT / "reference" / args.assignment).resolve()
     runs = []
     for number in range(1, args.runs + 1):
-        run = run_once(args.assignment, submission)
+        run = run_once(args.assignment, submission, args.sample)
         runs.append(run)
+        tree = (f"; tree peak {run['tree_pss_mb']:.0f} MB PSS ({run['tree_rss_mb']:.0f} MB RSS), at most "
+                f"{run['processes']} processes at once, at the peak ({run['peak_s']:.0f} s in): {run['at_peak']}"
+                if args.sample else "")
         print(f"run {number}: {run['seconds']:.1f} s, score {run['score']:g}/{run['max_score']:g}, "
-              f"grader peak {run['grader_mb']:.0f} MB, worker peak {run['worker_mb']:.0f} MB"
+              f"grader peak {run['grader_mb']:.0f} MB, worker peak {run['worker_mb']:.0f} MB{tree}"
               + (f", errors: {run['errors']}" if run["errors"] else ""), flush=True)
-    median = {key: statistics.median(r[key] for r in runs) for key in ("seconds", "grader_mb", "worker_mb")}
+    keys = ("seconds", "grader_mb", "worker_mb") + (("tree_pss_mb", "tree_rss_mb", "processes") if args.sample else ())
+    median = {key: statistics.median(r[key] for r in runs) for key in keys}
+    tree = (f"; tree peak {median['tree_pss_mb']:.0f} MB PSS, {median['tree_rss_mb']:.0f} MB RSS; "
+            f"{median['processes']:g} processes at once" if args.sample else "")
     print(f"{args.assignment} {submission.name}, {args.runs} runs: median {median['seconds']:.1f} s "
           f"(min {min(r['seconds'] for r in runs):.1f}, max {max(r['seconds'] for r in runs):.1f}); "
-          f"grader peak {median['grader_mb']:.0f} MB; worker peak {median['worker_mb']:.0f} MB")
+          f"grader peak {median['grader_mb']:.0f} MB; worker peak {median['worker_mb']:.0f} MB{tree}")
 
 
 if __name__ == "__main__":

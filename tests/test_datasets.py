@@ -381,7 +381,8 @@ def test_later_loads_read_the_cache_without_torch(tmp_path) -> None:
     import sys
 
     first = D.load("mnist", "test", tmp_path)
-    assert list((tmp_path / "MNIST" / "raw" / D.CACHE).glob("mnist-test-*.npz"))
+    (cached,) = (tmp_path / "MNIST" / "raw" / D.CACHE).glob("mnist-test-*")
+    assert sorted(p.name for p in cached.iterdir()) == sorted(D._CACHE_FILES)
     code = ("import sys; from autograder import datasets as D; d = D.load('mnist', 'test', sys.argv[1]); "
             "print(d.fingerprint, d.synthetic, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
@@ -392,3 +393,30 @@ def test_later_loads_read_the_cache_without_torch(tmp_path) -> None:
     data[-1] = (data[-1] + 1) % 10
     raw.write_bytes(bytes(data))
     assert D.load("mnist", "test", tmp_path).labels[-1] == data[-1]
+
+
+def test_later_loads_map_the_images_and_subsets_copy_only_their_rows(root: Path) -> None:
+    D.load("cifar10", "train", root)  # (fills the cache where no earlier test has)
+    ds = D.load("cifar10", "train", root)
+    assert isinstance(ds.images, np.memmap) and not ds.images.flags.writeable
+    assert Path(ds.images.filename).parent.parent.name == D.CACHE
+    with pytest.raises(ValueError, match="read-only"):
+        ds.images[0, 0, 0, 0] = 1
+    part = D.subset(ds, 300, seed=7)
+    assert type(part.images) is np.ndarray and part.images.flags.writeable and part.images.flags.c_contiguous
+    assert part.fingerprint == D.subset(dataclasses.replace(ds, images=np.array(ds.images)), 300, seed=7).fingerprint
+    # in a fresh process, its own (anonymous) memory grows by the subset, not by the 30 MB split it holds
+    code = ("import sys; from autograder import datasets as D\n"
+            "def anon(): return int(next(l for l in open('/proc/self/status') if l.startswith('RssAnon')).split()[1])\n"
+            "before = anon(); ds = D.load('cifar10', 'train', sys.argv[1]); part = D.subset(ds, 300, seed=7)\n"
+            "print((anon() - before) // 1024, part.images.nbytes // 2**20)")
+    if not Path("/proc/self/status").is_file() or "RssAnon" not in Path("/proc/self/status").read_text():
+        pytest.skip("needs Linux's /proc/self/status")
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
+    grown_mb, subset_mb = map(int, out.stdout.split())
+    assert ds.images.nbytes // 2**20 == 29 and subset_mb == 0 and grown_mb < 10, out.stdout
+
+
+def test_first_loads_images_are_read_only_too(tmp_path: Path, small: None) -> None:
+    ds = D.load("fashion_mnist", "test", tmp_path)  # read by torchvision: no cache yet
+    assert not isinstance(ds.images, np.memmap) and not ds.images.flags.writeable
