@@ -159,7 +159,7 @@ def test_data_prepares_datasets_offline_and_says_what_they_are(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "mnist: synthetic stand-in" in " ".join(proc.stdout.split())  # rich may wrap the line
     assert (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
-    assert sorted(p.name.split("-")[1] for p in (tmp_path / "MNIST" / "raw" / ".autograder-cache").glob("*.npz")) \
+    assert sorted(p.name.split("-")[1] for p in (tmp_path / "MNIST" / "raw" / ".autograder-cache").glob("mnist-*")) \
         == ["test", "train"]  # cached for the grader
     proc = run("data", "imagenet", "--root", str(tmp_path))
     assert proc.returncode == 2 and "unknown dataset 'imagenet'" in proc.stdout
