@@ -234,13 +234,17 @@ PORTABLE_KERNELS = {"OPENBLAS_CORETYPE": "Haswell",
 
 
 def portable_kernels() -> dict[str, str]:
-    """``PORTABLE_KERNELS`` where this machine runs them (x86-64 with AVX2 and FMA) and nobody chose kernels by
-    hand (a kernel variable set: kept as it is); else nothing."""
+    """``PORTABLE_KERNELS`` where this machine runs them (x86-64 with AVX2 and FMA) and nobody chose other kernels
+    by hand (one of these variables set to another value: kept as it is, nothing pinned); else nothing. The same
+    value already set (some machines set OPENBLAS_CORETYPE=Haswell for every process) is no other choice, nor is
+    a variable these leave alone (OPENBLAS_L2_SIZE: the same bits on hw6's fixtures, measured)."""
     import platform
 
     from .sandbox import KERNEL_ENV
 
-    if platform.machine() not in ("x86_64", "AMD64") or any(os.environ.get(name) for name in KERNEL_ENV):
+    chosen = {name: os.environ[name] for name in KERNEL_ENV if os.environ.get(name)}
+    if platform.machine() not in ("x86_64", "AMD64") or any(
+            value != PORTABLE_KERNELS.get(name, value) for name, value in chosen.items()):
         return {}
     try:
         flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
