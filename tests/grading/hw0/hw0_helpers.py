@@ -273,6 +273,9 @@ def random_labels_data(budget: Any) -> dict[str, np.ndarray]:
     number of each, so that a call on the test labels shows by its length)."""
     data = budget_data(budget)
     n, m = budget["random_labels_images"], budget["random_labels_test_images"]
+    if n == m:
+        raise ValueError("[budgets] random_labels_images and random_labels_test_images must differ (2.2a tells a "
+                         "call on the test labels by its length)")
     return {"X": data["X"][:n], "Y": data["Y"][:n], "X_test": data["X_test"][:m], "Y_test": data["Y_test"][:m]}
 
 
