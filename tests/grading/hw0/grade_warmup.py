@@ -63,28 +63,30 @@ def test_make_loader_train_epoch_and_evaluate_return_what_the_starters_do(submis
                        f"examples gave batches of {[s[0] for s in summary['shapes']]}; expected 32, 32, 32 and 4")
     checks.assert_true(sorted(summary["labels"]) == sorted(Y), "make_loader(dataset, 32): one pass should give "
                        "every example once")
-    model = h.model_state(submission, 4, 14)
-    logits = np.asarray(p.predict_logits(model, p.tensor(X)), dtype=float)
-    for name in ("evaluate", "train_epoch"):
-        fn = getattr(nb, name)
-        if name == "train_epoch":  # one batch of everything, learning rate 0: the loss and accuracy of that batch
-            model.train()
-            logits = np.asarray(p.forward(model, p.tensor(X)), dtype=float)
-            returned = fn(model, nb.make_loader(p.tensor_dataset(X, Y), 100), p.optimizer(model, "SGD", lr=0.0))
-        else:
-            returned = fn(model, p.loader(p.tensor_dataset(X, Y), batch_size=32))
-        returned = submission.plain(returned)
-        checks.assert_true(isinstance(returned, (tuple, list)) and len(returned) == 2, f"{name}(...) should return "
-                           f"(average loss, accuracy), as the starter's does; got {returned!r:.200}")
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(Y)), Y]))
-        accuracy = float(np.mean(logits.argmax(axis=1) == Y))
-        got = (h.scalar(submission, returned[0], f"{name}(...)[0]"), h.scalar(submission, returned[1],
-                                                                             f"{name}(...)[1]"))
-        where = "in eval mode" if name == "evaluate" else "in train mode, one batch of 100, learning rate 0"
-        checks.assert_close(np.array(got), np.array([loss, accuracy]), f"{name}(...) on 100 images with a make_cnn(4)"
-                            f" of the grader's weights ({where}): (average cross-entropy, accuracy)", rtol=1e-4,
-                            atol=1e-5)
+    model, X = h.glyph_model(submission, 4, 14, 100)  # trained by the grader: its predictions vary
+    Y = rng.integers(0, 10, 100)
+    eval_logits = p.predict_logits(model, p.tensor(X))
+    check_loss_and_accuracy(submission, "evaluate", nb.evaluate(model, p.loader(p.tensor_dataset(X, Y), 32)),
+                            eval_logits, Y, "in eval mode")
+    model.train()  # one batch of everything at learning rate 0: train_epoch reports that batch's loss and accuracy
+    train_logits = p.forward(model, p.tensor(X))
+    check_loss_and_accuracy(submission, "train_epoch", nb.train_epoch(model, nb.make_loader(
+        p.tensor_dataset(X, Y), 100), p.optimizer(model, "SGD", lr=0.0)), train_logits, Y,
+        "in train mode, one batch of 100, learning rate 0")
+
+
+def check_loss_and_accuracy(submission, name, returned, logits, Y, where):
+    """``returned`` is (average cross-entropy, accuracy) of ``logits`` against ``Y``, as the starter's helpers give."""
+    returned = submission.plain(returned)
+    checks.assert_true(isinstance(returned, (tuple, list)) and len(returned) == 2, f"{name}(...) should return "
+                       f"(average loss, accuracy), as the starter's does; got {returned!r:.200}")
+    logits = np.asarray(logits, dtype=float)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(Y)), Y]))
+    accuracy = float(np.mean(logits.argmax(axis=1) == Y))
+    got = [h.scalar(submission, returned[i], f"{name}(...)[{i}]") for i in (0, 1)]
+    checks.assert_close(np.array(got), np.array([loss, accuracy]), f"{name}(...) on 100 images with a make_cnn(4) "
+                        f"the grader trained ({where}): (average cross-entropy, accuracy)", rtol=1e-4, atol=1e-5)
 
 
 @weight(0)

@@ -65,25 +65,6 @@ def images(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.random((n, 3, 32, 32), dtype=np.float32)
 
 
-def model_state(session: Session, c: int, seed: int) -> RemoteObject:
-    """The submission's make_cnn(c) with the grader's fixed weights (drawn from ``seed``, loaded by shape), in
-    eval mode."""
-    p = probes(session)
-    model = simple_train(session).make_cnn(c)
-    rng = np.random.default_rng(seed)
-    weights = []
-    for name, shape in p.summary(model)["state"]:
-        if name.endswith("num_batches_tracked"):
-            weights.append(np.zeros(shape, np.int64))
-        elif name.endswith("running_var"):
-            weights.append((rng.random(shape) + 0.5).astype(np.float32))
-        else:
-            weights.append((rng.standard_normal(shape) * 0.3).astype(np.float32))
-    p.load_state_by_shape(model, weights)
-    model.eval()
-    return model
-
-
 def glyph_model(session: Session, c: int, seed: int, n: int) -> tuple[RemoteObject, np.ndarray]:
     """The submission's make_cnn(c) trained by the grader's own loop (probes.fit, seeded) for two epochs on the flip
     task's upright glyphs, in eval mode, and ``n`` held-out glyph images: a model whose predictions spread over the
