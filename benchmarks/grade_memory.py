@@ -16,6 +16,13 @@ pages shared between processes, such as a kernel and the DataLoader workers it f
 between them, as a cgroup charges them), the largest sum of RSS (shared pages counted in every process:
 an upper bound), the most processes alive at once, and what was alive at the PSS peak. A poll can miss a
 spike shorter than its interval; the ``ru_maxrss`` figures cannot.
+
+Neither says whether the grading fits Gradescope's box, since both count file-backed pages (torch's shared
+libraries) that a memory cgroup reclaims under its limit instead of killing. ``--box MB:CPUS`` (root, cgroup
+v1; see ``box.py``) grades inside such a box, 768:0.5 being Gradescope's default, after dropping the page
+cache so that every page the grading reads is charged to the box: a grading fits when it scores as it does
+unboxed with no OOM kill. Reported: the box's peak charge, its peak of anonymous memory, how often the limit
+was hit (pages reclaimed to stay under it) and the OOM kills.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from box import Box
+
 ROOT = Path(__file__).resolve().parent.parent
 
 ONE_RUN = """
@@ -44,18 +53,26 @@ elapsed = time.perf_counter() - start
 print(json.dumps({
     "seconds": elapsed, "score": report.results.score, "max_score": report.results.max_score,
     "errors": report.errors,
+    "lost": [f"{t.name}: {t.output.strip().splitlines()[-1][:300] if t.output.strip() else ''}"
+             for t in report.results.tests if t.score < t.max_score],
     "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """
 
 
-def run_once(assignment_id: str, submission: Path, sample: float | None = None) -> dict[str, Any]:
-    """Grade once in a fresh process; with ``sample``, poll its process tree every ``sample`` seconds."""
+def run_once(assignment_id: str, submission: Path, sample: float | None = None,
+             box: tuple[int, float] | None = None) -> dict[str, Any]:
+    """Grade once in a fresh process; with ``sample``, poll its process tree every ``sample`` seconds; with
+    ``box`` (MB, cores), inside a memory cgroup and CPU quota of that size."""
+    cage = None
+    if box:
+        Path("/proc/sys/vm/drop_caches").write_text("3")
+        cage = Box(*box)
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.Popen([sys.executable, "-c", ONE_RUN, assignment_id, str(submission),
                                  str(Path(tmp) / "results.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=ROOT)
+                                text=True, cwd=ROOT, preexec_fn=cage.enter if cage else None)
         # drained by threads, so that polling the tree meanwhile cannot leave a chatty grading blocked on a pipe
         output: dict[str, str] = {}
         drains = [threading.Thread(target=lambda k=key, f=stream: output.__setitem__(k, f.read()), daemon=True)
@@ -66,8 +83,11 @@ def run_once(assignment_id: str, submission: Path, sample: float | None = None) 
         proc.wait()
         for thread in drains:
             thread.join()
+    if cage:
+        tree.update(cage.close())
     if proc.returncode != 0:
-        raise SystemExit(f"grading failed:\n{output['err'][-3000:]}")
+        boxed = f" in the box ({tree})" if cage else ""  # an OOM kill of the grader itself shows here
+        raise SystemExit(f"grading failed with exit status {proc.returncode}{boxed}:\n{output['err'][-3000:]}")
     return {**json.loads(output["out"].strip().splitlines()[-1]), **tree}
 
 
@@ -120,22 +140,37 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=float, metavar="SECONDS",
                         help="poll the process tree's memory at this interval (sums of PSS and RSS)")
+    parser.add_argument("--box", metavar="MB:CPUS", help="grade in a memory cgroup and CPU quota of this size "
+                        "(Gradescope's default: 768:0.5); needs root and cgroup v1")
     args = parser.parse_args()
+    box = None
+    if args.box:
+        memory, _, cpus = args.box.partition(":")
+        box = (int(memory), float(cpus or 1))
     submission = (args.submission or ROOT / "reference" / args.assignment).resolve()
     runs = []
     for number in range(1, args.runs + 1):
-        run = run_once(args.assignment, submission, args.sample)
+        run = run_once(args.assignment, submission, args.sample, box)
         runs.append(run)
         tree = (f"; tree peak {run['tree_pss_mb']:.0f} MB PSS ({run['tree_rss_mb']:.0f} MB RSS), at most "
                 f"{run['processes']} processes at once, at the peak ({run['peak_s']:.0f} s in): {run['at_peak']}"
                 if args.sample else "")
+        if box:
+            tree += (f"; box {args.box}: peak charge {run['box_peak_mb']:.0f} MB, anonymous "
+                     f"{run['box_anon_peak_mb']:.0f} MB, limit hit {run['box_limit_hits']} times, "
+                     f"{run['box_oom_kills']} OOM kills")
         print(f"run {number}: {run['seconds']:.1f} s, score {run['score']:g}/{run['max_score']:g}, "
               f"grader peak {run['grader_mb']:.0f} MB, worker peak {run['worker_mb']:.0f} MB{tree}"
-              + (f", errors: {run['errors']}" if run["errors"] else ""), flush=True)
-    keys = ("seconds", "grader_mb", "worker_mb") + (("tree_pss_mb", "tree_rss_mb", "processes") if args.sample else ())
+              + (f", errors: {run['errors']}" if run["errors"] else "")
+              + "".join(f"\n  lost: {line}" for line in run["lost"]), flush=True)
+    keys = (("seconds", "grader_mb", "worker_mb") + (("tree_pss_mb", "tree_rss_mb", "processes") if args.sample else ())
+            + (("box_peak_mb", "box_anon_peak_mb", "box_oom_kills") if box else ()))
     median = {key: statistics.median(r[key] for r in runs) for key in keys}
     tree = (f"; tree peak {median['tree_pss_mb']:.0f} MB PSS, {median['tree_rss_mb']:.0f} MB RSS; "
             f"{median['processes']:g} processes at once" if args.sample else "")
+    if box:
+        tree += (f"; box {args.box}: peak charge {median['box_peak_mb']:.0f} MB, anonymous "
+                 f"{median['box_anon_peak_mb']:.0f} MB, OOM kills {median['box_oom_kills']:g}")
     print(f"{args.assignment} {submission.name}, {args.runs} runs: median {median['seconds']:.1f} s "
           f"(min {min(r['seconds'] for r in runs):.1f}, max {max(r['seconds'] for r in runs):.1f}); "
           f"grader peak {median['grader_mb']:.0f} MB; worker peak {median['worker_mb']:.0f} MB{tree}")

@@ -1,0 +1,112 @@
+"""A Gradescope-sized box for a benchmark: a memory cgroup with a hard limit and a CPU quota, as Docker gives
+Gradescope's container (768 MB, half a vCPU by default; no swap).
+
+The figures a process-tree poll gives (sums of RSS or PSS) count every file-backed page a process maps: the
+shared libraries of torch alone are hundreds of MB of them. A memory cgroup charges those pages too, but
+reclaims them under its limit and kills only when what it cannot reclaim (anonymous memory, mostly) does not
+fit. Whether a grading fits a box is therefore best measured by grading inside one: this module makes that
+cgroup, moves a child process into it, and reads back what the kernel counted: the peak charge, the peak of
+anonymous memory (polled from ``memory.stat``), how often the limit was hit, and the OOM kills.
+
+Needs root and cgroup v1's ``memory`` and ``cpu`` controllers mounted writable, as on this machine (cgroup v2
+names these files differently and is not handled).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MOUNTS = Path("/proc/self/mounts")
+
+
+def _v1_mount(controller: str) -> Path | None:
+    for line in MOUNTS.read_text().splitlines():
+        _, point, kind, options, *_ = line.split()
+        if kind == "cgroup" and controller in options.split(","):
+            return Path(point)
+    return None
+
+
+def _own_v1_path(controller: str) -> str:
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path.lstrip("/")
+    return ""
+
+
+@dataclass
+class Box:
+    """A memory cgroup of ``memory_mb`` (swap included) and a CPU quota of ``cpus`` cores; ``enter`` moves the
+    calling process into it (use as a ``preexec_fn``), and its children stay there."""
+
+    memory_mb: int
+    cpus: float
+    name: str = field(default_factory=lambda: f"autograder-box-{os.getpid()}")
+    peak_anon_mb: float = 0.0
+
+    def __post_init__(self) -> None:
+        memory, cpu = _v1_mount("memory"), _v1_mount("cpu")
+        if memory is None or cpu is None:
+            raise SystemExit("--box needs cgroup v1's memory and cpu controllers mounted (and root)")
+        self.memory = memory / _own_v1_path("memory") / self.name
+        self.cpu = cpu / _own_v1_path("cpu") / self.name
+        self.memory.mkdir()
+        self.cpu.mkdir()
+        limit = str(self.memory_mb << 20)
+        (self.memory / "memory.limit_in_bytes").write_text(limit)
+        if (self.memory / "memory.memsw.limit_in_bytes").exists():  # no swap to spill into, as in Docker's default
+            (self.memory / "memory.memsw.limit_in_bytes").write_text(limit)
+        period = int((self.cpu / "cpu.cfs_period_us").read_text())
+        (self.cpu / "cpu.cfs_quota_us").write_text(str(int(period * self.cpus)))
+        self._done = threading.Event()
+        self._poller = threading.Thread(target=self._poll, daemon=True)
+        self._poller.start()
+
+    def enter(self) -> None:
+        """Move the calling process (a child, before it execs) into the box."""
+        pid = str(os.getpid())
+        (self.memory / "cgroup.procs").write_text(pid)
+        (self.cpu / "cgroup.procs").write_text(pid)
+
+    def _stat(self) -> dict[str, int]:
+        rows = (line.split() for line in (self.memory / "memory.stat").read_text().splitlines())
+        return {key: int(value) for key, value in rows}
+
+    def _poll(self) -> None:
+        # memory.stat's total_rss is the anonymous memory (and swap cache) of everything in the box; the kernel
+        # keeps no peak of it, so it is polled. A spike shorter than the interval can be missed.
+        while not self._done.wait(0.1):
+            stat = self._stat()
+            self.peak_anon_mb = max(self.peak_anon_mb, (stat["total_rss"] + stat.get("total_shmem", 0)) / 2**20)
+
+    def close(self) -> dict[str, float]:
+        """Stop polling, read what the kernel counted, and remove the cgroups (their processes must have ended)."""
+        self._done.set()
+        self._poller.join()
+        oom = dict(line.split() for line in (self.memory / "memory.oom_control").read_text().splitlines())
+        figures = {
+            "box_peak_mb": int((self.memory / "memory.max_usage_in_bytes").read_text()) / 2**20,
+            "box_anon_peak_mb": self.peak_anon_mb,
+            "box_limit_hits": max(int(path.read_text()) for path in self.memory.glob("memory*.failcnt")),
+            "box_oom_kills": int(oom.get("oom_kill", 0)),
+        }
+        # what outlived the grading (a worker whose grader the box killed) is killed with the box, as Docker would
+        for pid in (self.memory / "cgroup.procs").read_text().split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for group in (self.memory, self.cpu):
+            for _ in range(50):  # a killed process can take a moment to leave its cgroup
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        return figures
