@@ -23,6 +23,19 @@ v1; see ``box.py``) grades inside such a box, 768:0.5 being Gradescope's default
 cache so that every page the grading reads is charged to the box: a grading fits when it scores as it does
 unboxed with no OOM kill. Reported: the box's peak charge, its peak of anonymous memory, how often the limit
 was hit (pages reclaimed to stay under it) and the OOM kills.
+
+With the CPU wheels (what setup.sh installs), where this machine's students' environments have the CUDA build:
+copy the environment to another root under the same name, swap torch and torchvision, and point the grader
+there (the README's figures were made so):
+
+    cp -a /opt/autograder-envs/hw0-DIGEST /opt/cpu-envs/ && cd /opt/cpu-envs/hw0-DIGEST/lib/python3.11/site-packages
+    rm -rf cuda* nvidia* triton* torch* functorch && sed -i s#autograder-envs#cpu-envs# ../../../pyvenv.cfg
+    ../../../bin/python -m pip install --no-deps /opt/wheels/torch-2.13.0+cpu-*.whl torchvision-0.28.0-*.whl
+    AUTOGRADER_ENVS=/opt/cpu-envs python benchmarks/grade_memory.py --assignment hw0 --box 768:0.5
+
+PyPI's torchvision 0.28.0 is a CUDA build whose compiled ops do not load beside the CPU wheel; its import then
+fails registering fake kernels for them, so those registrations were skipped by hand in
+``torchvision/_meta_registrations.py`` (``torch.library.register_fake`` only when ``_has_ops()``).
 """
 
 from __future__ import annotations
