@@ -6,7 +6,7 @@ shared libraries of torch alone are hundreds of MB of them. A memory cgroup char
 reclaims them under its limit and kills only when what it cannot reclaim (anonymous memory, mostly) does not
 fit. Whether a grading fits a box is therefore best measured by grading inside one: this module makes that
 cgroup, moves a child process into it, and reads back what the kernel counted: the peak charge, the peak of
-anonymous memory (polled from ``memory.stat``), how often the limit was hit, and the OOM kills.
+anonymous memory (polled from ``memory.stat``) and the OOM kills.
 
 Needs root and cgroup v1's ``memory`` and ``cpu`` controllers mounted writable, as on this machine (cgroup v2
 names these files differently and is not handled).
@@ -93,7 +93,6 @@ class Box:
         figures = {
             "box_peak_mb": int((self.memory / "memory.max_usage_in_bytes").read_text()) / 2**20,
             "box_anon_peak_mb": self.peak_anon_mb,
-            "box_limit_hits": max(int(path.read_text()) for path in self.memory.glob("memory*.failcnt")),
             "box_oom_kills": int(oom.get("oom_kill", 0)),
         }
         # what outlived the grading (a worker whose grader the box killed) is killed with the box, as Docker would
