@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from . import malloc
 from .assignment import Assignment
 from .errors import AssignmentError, GradingFailure, StudentCodeError, SubmissionError
 from .fixtures import Fixtures
@@ -216,6 +217,7 @@ class GradingPlugin:
             self.ctx.submission.restart()
             if self.ctx._reference is not None:  # and the reference's worker is not kept around (memory)
                 self.ctx._reference.restart()
+            malloc.return_freed_memory()  # what the last file's data cost here (its module fixtures are done)
         func = getattr(item, "obj", None)
         for attr in ("__score__", "__leaderboard_value__"):
             if func is not None and attr in getattr(func, "__dict__", {}):

@@ -240,6 +240,7 @@ class Session:
         self._worker: Any = None
         self._generation = 0
         self._failed_imports: dict[str, SubmissionError] = {}
+        self._released: list[int] = []  # handles of the current worker dropped on this side, to forget there
         self._output: list[str] = []
         self._received = 0  # bytes sent by this session's earlier workers
         self.notes: list[str] = []  # the NOTES the worker's own parts printed codes of (e.g. the CUDA fallback)
@@ -254,6 +255,7 @@ class Session:
                 self._worker.stop()
                 self._received += self._worker.received
             self._generation += 1
+            self._released = []  # (the stopped worker's handles went with it)
             self._worker = self._factory(self.workdir, limits=self.limits, start_timeout=self._timeout(
                 self.timeouts.start, "starting the worker"), python=self.python, user=self.user)
         return self._worker
@@ -336,6 +338,10 @@ class Session:
                                   "earlier failure")
             return obj._ref
 
+        if self._released:  # freed before this request, which may bring the next test's data
+            released, self._released = self._released, []
+            worker.request("release", [released], timeout=self._timeout(self.timeouts.call, doing),
+                           doing=f"{doing} (freeing the worker's objects this side no longer holds)")
         try:
             return worker.request(op, args, timeout=self._timeout(self.timeouts.call, doing), doing=doing,
                                   make_ref=lambda ref: RemoteObject(self, ref, generation, _short(ref.type)),
@@ -426,6 +432,15 @@ class RemoteObject:
         object.__setattr__(self, "_ref", ref)
         object.__setattr__(self, "_generation", generation)
         object.__setattr__(self, "_label", label)
+
+    def __del__(self) -> None:
+        # The worker keeps every object it hands out until told otherwise: tell it (with the next request) once
+        # no handle here refers to this one. A handle of a stopped worker has nothing left to free.
+        try:
+            if self._generation == self._session._generation:
+                self._session._released.append(self._ref.id)
+        except AttributeError:  # (half-built, or at interpreter exit)
+            pass
 
     def _relabel(self, label: str) -> RemoteObject:
         object.__setattr__(self, "_label", label)

@@ -241,6 +241,23 @@ def test_put_keeps_a_value_in_the_worker(session: Session) -> None:
     np.testing.assert_array_equal(core.Layer(2).forward(X), np.full((2, 2), 4.0))
 
 
+def test_a_dropped_handle_frees_its_object_in_the_worker(session: Session) -> None:
+    X = session.put(np.ones((2, 2)))
+    alive = session.module("weakref").ref(X)  # a handle on a weak reference to the worker's array
+    kept = session.put(np.zeros(3))
+    assert alive() is not None
+    del X  # its release goes with the next request
+    assert alive() is None
+    np.testing.assert_array_equal(session.fetch(kept), np.zeros(3))  # the others stay
+
+
+def test_handles_of_a_stopped_worker_release_nothing_in_the_next(session: Session) -> None:
+    stale = session.put(np.ones(2))
+    session.restart()
+    fresh = session.put(np.zeros(2))
+    del stale  # its id may name another object in the fresh worker: nothing is sent
+    np.testing.assert_array_equal(session.fetch(fresh), np.zeros(2))
+
 def test_local_objects_cannot_be_sent(session: Session) -> None:
     core = session.module("toypkg.core")
     with pytest.raises(TypeError, match="cannot send"):
@@ -398,6 +415,31 @@ def test_worker_does_not_see_grader_environment(root: Path, monkeypatch: pytest.
         assert core.env("AUTOGRADER_TEST_SECRET") is None
         assert core.env("OMP_NUM_THREADS") == "1"
         assert core.env("HOME") == str(root)
+
+
+HEAP = """
+import time
+
+import numpy as np
+
+kept = []
+
+def churn():
+    time.sleep(0.1)  # long enough a call to be followed by a trim
+    chunks = [np.ones(8_000) for _ in range(4_000)]  # 64 KB each: on malloc's heap, 256 MB in all
+    kept.append(np.ones(8_000))  # the heap's top stays in use: free() alone cannot shrink the heap
+    del chunks
+"""
+
+
+def test_memory_a_call_freed_goes_back_to_the_system(root: Path) -> None:
+    (root / "heap.py").write_text(HEAP)
+    with real_session(root) as s:
+        s.module("heap").churn()
+        s.module("heap")  # (the trim follows the reply: wait for it)
+        status = Path(f"/proc/{s.worker.info['pid']}/status").read_text()
+        anonymous = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("RssAnon:"))
+        assert anonymous < 150 << 10, f"the worker keeps {anonymous >> 10} MB after freeing 256 MB"
 
 
 def test_memory_limit_applies_in_the_worker_only(root: Path) -> None:
