@@ -14,12 +14,14 @@ names these files differently and is not handled).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MOUNTS = Path("/proc/self/mounts")
 
@@ -49,6 +51,10 @@ class Box:
     cpus: float
     name: str = field(default_factory=lambda: f"autograder-box-{os.getpid()}")
     peak_anon_mb: float = 0.0
+    #: each process's anonymous memory (MB, ``RssAnon``) at the box's anonymous peak, largest first
+    at_anon_peak: list[tuple[str, int]] = field(default_factory=list)
+    #: where to append one JSON line per poll (seconds, the box's anonymous MB, each process's): a timeline
+    trace: Path | None = None
 
     def __post_init__(self) -> None:
         memory, cpu = _v1_mount("memory"), _v1_mount("cpu")
@@ -78,14 +84,36 @@ class Box:
         rows = (line.split() for line in (self.memory / "memory.stat").read_text().splitlines())
         return {key: int(value) for key, value in rows}
 
+    def _processes(self) -> list[tuple[str, int]]:
+        """Each process in the box: a label (its script, or program, and pid) and its anonymous memory (MB)."""
+        rows = []
+        for pid in (self.memory / "cgroup.procs").read_text().split():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:  # it ended while we looked
+                continue
+            anon = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("RssAnon:")), 0)
+            script = next((Path(a).name for a in argv if a.endswith(".py")), Path(argv[0]).name if argv else "?")
+            rows.append((f"{script} {pid}", round(anon / 1024)))
+        return sorted(rows, key=lambda row: -row[1])
+
     def _poll(self) -> None:
         # memory.stat's total_rss is the anonymous memory (and swap cache) of everything in the box; the kernel
         # keeps no peak of it, so it is polled. A spike shorter than the interval can be missed.
+        start = time.monotonic()
         while not self._done.wait(0.1):
             stat = self._stat()
-            self.peak_anon_mb = max(self.peak_anon_mb, (stat["total_rss"] + stat.get("total_shmem", 0)) / 2**20)
+            anon = (stat["total_rss"] + stat.get("total_shmem", 0)) / 2**20
+            processes = self._processes() if anon > self.peak_anon_mb or self.trace else []
+            if anon > self.peak_anon_mb:
+                self.peak_anon_mb, self.at_anon_peak = anon, processes
+            if self.trace:
+                with self.trace.open("a") as trace:
+                    trace.write(json.dumps({"s": round(time.monotonic() - start, 1), "anon_mb": round(anon),
+                                            "processes": dict(processes)}) + "\n")
 
-    def close(self) -> dict[str, float]:
+    def close(self) -> dict[str, Any]:
         """Stop polling, read what the kernel counted, and remove the cgroups (their processes must have ended)."""
         self._done.set()
         self._poller.join()
@@ -94,6 +122,7 @@ class Box:
             "box_peak_mb": int((self.memory / "memory.max_usage_in_bytes").read_text()) / 2**20,
             "box_anon_peak_mb": self.peak_anon_mb,
             "box_oom_kills": int(oom.get("oom_kill", 0)),
+            "box_at_anon_peak": self.at_anon_peak,
         }
         # what outlived the grading (a worker whose grader the box killed) is killed with the box, as Docker would
         for pid in (self.memory / "cgroup.procs").read_text().split():

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,32 +76,46 @@ print(json.dumps({
 
 
 def run_once(assignment_id: str, submission: Path, sample: float | None = None,
-             box: tuple[int, float] | None = None) -> dict[str, Any]:
+             box: tuple[int, float] | None = None, trace: Path | None = None,
+             timeout: float | None = None) -> dict[str, Any]:
     """Grade once in a fresh process; with ``sample``, poll its process tree every ``sample`` seconds; with
-    ``box`` (MB, cores), inside a memory cgroup and CPU quota of that size."""
+    ``box`` (MB, cores), inside a memory cgroup and CPU quota of that size (``trace``: its timeline, as JSON
+    lines). A grading still running after ``timeout`` seconds is killed (a box far too small can keep it
+    reclaiming pages without end, never OOM-killed)."""
     cage = None
     if box:
         Path("/proc/sys/vm/drop_caches").write_text("3")
-        cage = Box(*box)
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([sys.executable, "-c", ONE_RUN, assignment_id, str(submission),
-                                 str(Path(tmp) / "results.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=ROOT, preexec_fn=cage.enter if cage else None)
-        # drained by threads, so that polling the tree meanwhile cannot leave a chatty grading blocked on a pipe
-        output: dict[str, str] = {}
-        drains = [threading.Thread(target=lambda k=key, f=stream: output.__setitem__(k, f.read()), daemon=True)
-                  for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
-        for thread in drains:
-            thread.start()
-        tree = _sample_tree(proc, sample) if sample else {}
-        proc.wait()
-        for thread in drains:
-            thread.join()
-    if cage:
-        tree.update(cage.close())
-    if proc.returncode != 0:
+        cage = Box(*box, trace=trace)
+    timed_out = False
+    tree: dict[str, Any] = {}
+    output: dict[str, str] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.Popen([sys.executable, "-c", ONE_RUN, assignment_id, str(submission),
+                                     str(Path(tmp) / "results.json")], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                    preexec_fn=cage.enter if cage else None)
+            # drained by threads, so that polling the tree meanwhile cannot leave a chatty grading blocked on a pipe
+            drains = [threading.Thread(target=lambda k=key, f=stream: output.__setitem__(k, f.read()), daemon=True)
+                      for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
+            for thread in drains:
+                thread.start()
+            tree = _sample_tree(proc, sample) if sample else {}
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                proc.kill()
+                proc.wait()
+            for thread in drains:
+                thread.join(5)
+    finally:  # the box (and whatever still runs in it) goes, however the run ended
+        if cage:
+            tree.update(cage.close())
+    if timed_out or proc.returncode != 0:
+        why = f"still running after {timeout:g} s" if timed_out else f"failed with exit status {proc.returncode}"
         boxed = f" in the box ({tree})" if cage else ""  # an OOM kill of the grader itself shows here
-        raise SystemExit(f"grading failed with exit status {proc.returncode}{boxed}:\n{output['err'][-3000:]}")
+        raise SystemExit(f"grading {why}{boxed}:\n{output.get('err', '')[-3000:]}")
     return {**json.loads(output["out"].strip().splitlines()[-1]), **tree}
 
 
@@ -155,7 +170,13 @@ def main() -> None:
                         help="poll the process tree's memory at this interval (sums of PSS and RSS)")
     parser.add_argument("--box", metavar="MB:CPUS", help="grade in a memory cgroup and CPU quota of this size "
                         "(Gradescope's default: 768:0.5); needs root and cgroup v1")
+    parser.add_argument("--trace", type=Path, metavar="FILE", help="with --box: append the box's timeline to FILE, "
+                        "one JSON line per 0.1 s poll (seconds, anonymous MB in all and per process)")
+    parser.add_argument("--timeout", type=float, default=1800, metavar="SECONDS",
+                        help="kill a grading still running after this long (default: %(default)g)")
     args = parser.parse_args()
+    # killed (say, by an outer timeout): exit through the finally blocks, which close the box and kill what runs in it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     box = None
     if args.box:
         memory, _, cpus = args.box.partition(":")
@@ -163,14 +184,15 @@ def main() -> None:
     submission = (args.submission or ROOT / "reference" / args.assignment).resolve()
     runs = []
     for number in range(1, args.runs + 1):
-        run = run_once(args.assignment, submission, args.sample, box)
+        run = run_once(args.assignment, submission, args.sample, box, args.trace, args.timeout)
         runs.append(run)
         tree = (f"; tree peak {run['tree_pss_mb']:.0f} MB PSS ({run['tree_rss_mb']:.0f} MB RSS), at most "
                 f"{run['processes']} processes at once, at the peak ({run['peak_s']:.0f} s in): {run['at_peak']}"
                 if args.sample else "")
         if box:
             tree += (f"; box {args.box}: peak charge {run['box_peak_mb']:.0f} MB, anonymous "
-                     f"{run['box_anon_peak_mb']:.0f} MB, {run['box_oom_kills']} OOM kills")
+                     f"{run['box_anon_peak_mb']:.0f} MB ({run['box_at_anon_peak']}), {run['box_oom_kills']} OOM "
+                     "kills")
         print(f"run {number}: {run['seconds']:.1f} s, score {run['score']:g}/{run['max_score']:g}, "
               f"grader peak {run['grader_mb']:.0f} MB, worker peak {run['worker_mb']:.0f} MB{tree}"
               + (f", errors: {run['errors']}" if run["errors"] else "")
