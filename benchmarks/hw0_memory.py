@@ -13,7 +13,7 @@ with the CPU wheel, under /tmp; the students' environment with the CUDA build):
 - ``torch_mb``: after ``import torch``; ``torchvision_mb``: after ``import torchvision`` too (where it imports);
   ``triton_mb``: what of it is libtriton.so, which torchvision's import maps beside the CUDA build only;
 - ``train_peak_mb``: the process's peak RSS (``ru_maxrss``) after hw0's CPU budget: ``make_cnn(16)`` and
-  ``Flatten`` from reference/hw0/simple_train.ipynb's own cell, SGD lr 0.1, batches of 128, 2 epochs on 3,000
+  ``Flatten`` from reference/hw0/simple_train.ipynb's own cell, SGD lr 0.1, batches of 64, 2 epochs on 3,000
   32x32 images, then the logits of 1,000 in batches of 256, as the grader's probes ask for them (random pixels:
   memory does not depend on their values);
 - ``tree_pss_mb``: the largest sum of PSS over the process and its children while it trains: the notebook's
@@ -91,7 +91,7 @@ torch.manual_seed(1)
 X, Y = torch.rand(3000, 3, 32, 32), torch.randint(0, 10, (3000,))
 model = namespace["make_cnn"](16)
 opt = torch.optim.SGD(model.parameters(), lr=0.1)
-loader = DataLoader(TensorDataset(X, Y), batch_size=128, shuffle=True, num_workers=workers)
+loader = DataLoader(TensorDataset(X, Y), batch_size=64, shuffle=True, num_workers=workers)
 loss_func = nn.CrossEntropyLoss()
 for epoch in range(2):
     model.train()
