@@ -51,7 +51,8 @@ class Box:
     cpus: float
     name: str = field(default_factory=lambda: f"autograder-box-{os.getpid()}")
     peak_anon_mb: float = 0.0
-    #: each process's anonymous memory (MB, ``RssAnon``) at the box's anonymous peak, largest first
+    #: each process's anonymous memory (MB, ``RssAnon``) at the box's anonymous peak, largest first; a forked
+    #: child's (a DataLoader worker's) counts the pages it still shares with its parent, so these do not add up
     at_anon_peak: list[tuple[str, int]] = field(default_factory=list)
     #: where to append one JSON line per poll (seconds, the box's anonymous MB, each process's): a timeline
     trace: Path | None = None

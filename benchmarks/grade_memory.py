@@ -22,7 +22,10 @@ libraries) that a memory cgroup reclaims under its limit instead of killing. ``-
 v1; see ``box.py``) grades inside such a box, 768:0.5 being Gradescope's default, after dropping the page
 cache so that every page the grading reads is charged to the box: a grading fits when it scores as it does
 unboxed with no OOM kill. Reported: the box's peak charge, its peak of anonymous memory (polled every 0.1 s)
-and the OOM kills.
+with each process's share at that moment, and the OOM kills. ``--trace FILE`` appends the box's timeline
+there (one JSON line per poll: each process's anonymous memory), to see which part of the grading peaks.
+``--timeout`` (default 30 minutes) kills a grading that never ends: a box far too small can keep it reclaiming
+pages without end, never OOM-killed. Killed itself (SIGTERM), the benchmark still closes the box.
 
 With the CPU wheels (what setup.sh installs), where this machine's students' environments have the CUDA build:
 copy the environment to another root under the same name, swap torch and torchvision, and point the grader

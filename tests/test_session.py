@@ -258,6 +258,7 @@ def test_handles_of_a_stopped_worker_release_nothing_in_the_next(session: Sessio
     del stale  # its id may name another object in the fresh worker: nothing is sent
     np.testing.assert_array_equal(session.fetch(fresh), np.zeros(2))
 
+
 def test_local_objects_cannot_be_sent(session: Session) -> None:
     core = session.module("toypkg.core")
     with pytest.raises(TypeError, match="cannot send"):
