@@ -27,12 +27,12 @@ from typing import Any
 
 import pytest
 
-from . import malloc
 from .assignment import Assignment
 from .errors import AssignmentError, GradingFailure, StudentCodeError, SubmissionError
 from .fixtures import Fixtures
 from .results import TestResult
 from .session import Session
+from .worker import _autograder_malloc as malloc
 
 
 @dataclass

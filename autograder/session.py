@@ -73,12 +73,13 @@ class Worker:
 
     def request(self, op: str, args: list, *, timeout: float, doing: str,
                 make_ref: Callable[[wire.Ref], Any] | None = None,
-                to_ref: Callable[[Any], wire.Ref] | None = None) -> Any:
-        """Send one request and wait for its reply until ``timeout`` seconds have passed."""
+                to_ref: Callable[[Any], wire.Ref] | None = None, release: list[int] | None = None) -> Any:
+        """Send one request and wait for its reply until ``timeout`` seconds have passed; ``release``: ids of
+        handles to forget first (in the same message: no round trip of their own)."""
         if not self.alive():
             raise WorkerCrashed(f"{doing}: the worker is not running")
         buffers: list[bytes] = []
-        header = {"op": op, "args": wire.encode(args, buffers, on_object=to_ref or _refuse_local)}
+        header = _header(op, args, buffers, to_ref, release)
         deadline = time.monotonic() + timeout
         sock = self.process.sock
         try:
@@ -139,6 +140,14 @@ class Worker:
         return WorkerCrashed(f"{doing}: the worker {why}")
 
 
+def _header(op: str, args: list, buffers: list[bytes], to_ref: Callable[[Any], wire.Ref] | None,
+            release: list[int] | None) -> dict:
+    header = {"op": op, "args": wire.encode(args, buffers, on_object=to_ref or _refuse_local)}
+    if release:
+        header["release"] = release
+    return header
+
+
 def _refuse_local(obj: Any) -> wire.Ref:
     raise TypeError(f"cannot send {type(obj).__name__} to the worker: only plain data and remote objects")
 
@@ -171,9 +180,9 @@ class InProcessWorker:
 
     def request(self, op: str, args: list, *, timeout: float, doing: str,
                 make_ref: Callable[[wire.Ref], Any] | None = None,
-                to_ref: Callable[[Any], wire.Ref] | None = None) -> Any:
+                to_ref: Callable[[Any], wire.Ref] | None = None, release: list[int] | None = None) -> Any:
         buffers: list[bytes] = []
-        header = {"op": op, "args": wire.encode(args, buffers, on_object=to_ref or _refuse_local)}
+        header = _header(op, args, buffers, to_ref, release)
         reply, out = self.handler.handle(*_round_trip(header, buffers))
         reply, out = _round_trip(reply, out)
         if reply["ok"]:
@@ -338,14 +347,11 @@ class Session:
                                   "earlier failure")
             return obj._ref
 
-        if self._released:  # freed before this request, which may bring the next test's data
-            released, self._released = self._released, []
-            worker.request("release", [released], timeout=self._timeout(self.timeouts.call, doing),
-                           doing=f"{doing} (freeing the worker's objects this side no longer holds)")
+        released, self._released = self._released, []  # freed in the worker before it runs this request
         try:
             return worker.request(op, args, timeout=self._timeout(self.timeouts.call, doing), doing=doing,
                                   make_ref=lambda ref: RemoteObject(self, ref, generation, _short(ref.type)),
-                                  to_ref=to_ref)
+                                  to_ref=to_ref, release=released)
         except StudentCodeError as exc:
             if exc.missing_module is None:
                 raise

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import malloc
+from autograder.worker import _autograder_malloc as malloc
 
 
 def anonymous_mb() -> float:

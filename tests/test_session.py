@@ -251,6 +251,18 @@ def test_a_dropped_handle_frees_its_object_in_the_worker(session: Session) -> No
     np.testing.assert_array_equal(session.fetch(kept), np.zeros(3))  # the others stay
 
 
+def test_releases_ride_on_the_next_request(session: Session) -> None:
+    core = session.module("toypkg.core")
+    worker, sent = session.worker, []
+    request = worker.request
+    worker.request = lambda op, *args, **kwargs: sent.append((op, kwargs.get("release"))) or request(
+        op, *args, **kwargs)
+    for _ in range(3):
+        assert core.Layer(2).forward(np.ones((2, 2))).shape == (2, 2)  # a Layer handle dropped each time
+    assert [op for op, _ in sent] == ["getattr", "call", "getattr", "call"] * 3  # no message of their own
+    assert any(release for _, release in sent)
+
+
 def test_handles_of_a_stopped_worker_release_nothing_in_the_next(session: Session) -> None:
     stale = session.put(np.ones(2))
     session.restart()

@@ -26,14 +26,17 @@ from typing import Any
 MAX_REQUEST_BYTES = 1 << 31
 
 
-def _load_wire():
-    spec = importlib.util.spec_from_file_location("_autograder_wire", Path(__file__).with_name("wire.py"))
+def _load(name: str):
+    """A module of this folder, by path (``run.py`` runs as a script and imports nothing of the grader)."""
+    spec = importlib.util.spec_from_file_location(f"_autograder_{name.removeprefix('_autograder_')}",
+                                                  Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-wire = _load_wire()
+wire = _load("wire")
+malloc = _load("_autograder_malloc")
 
 
 def apply_limits(limits: dict) -> None:
@@ -106,6 +109,13 @@ class Handler:
         kind = type(obj)
         return wire.Ref(ref_id, f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}")
 
+    def _release(self, ids: Any) -> None:
+        """Forget the handles the grader dropped (a request's ``release``), so that what only they kept alive (a
+        dataset sent for one test, say) is freed before the request runs."""
+        for ref_id in ids if type(ids) is list else []:
+            if type(ref_id) is int:
+                self.objects.pop(ref_id, None)
+
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, wire.Ref):
             if value.id not in self.objects:
@@ -130,6 +140,7 @@ class Handler:
         out: list = []
         try:
             op = request.get("op") if type(request) is dict else None
+            self._release(request.get("release") if type(request) is dict else None)
             method = getattr(self, f"op_{op}", None) if type(op) is str else None
             if method is None:
                 raise ValueError(f"unknown request {op!r}")
@@ -198,13 +209,6 @@ class Handler:
     def op_put(self, value: Any, *, out: list) -> Any:
         return wire.encode(self._keep(value), out)
 
-    def op_release(self, ids: list, *, out: list) -> Any:
-        """Forget the handles the grader dropped, so that what only they kept alive (a dataset sent for one
-        test, say) is freed before the next test's data arrive."""
-        for ref_id in ids if type(ids) is list else []:
-            self.objects.pop(ref_id, None)
-        return wire.encode(None, out)
-
     def op_hasattr(self, target: Any, name: str, *, out: list) -> Any:
         return hasattr(target, name)
 
@@ -248,26 +252,6 @@ def _flush_output() -> None:
 TRIM_AFTER_S = 0.05
 
 
-def _return_freed_memory() -> None:
-    """Hand the memory that malloc keeps after ``free`` back to the system (glibc's ``malloc_trim``), so that what
-    the submission allocated and dropped in one call does not stay charged to the box (a memory-capped
-    container) for the rest of the grading, nor get copied into every process it forks later (DataLoader
-    workers). Not within a call: there it would cost page faults on every reuse."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (AttributeError, OSError):  # not glibc
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
-
-
 def serve(sock: socket.socket, handler: Handler) -> None:
     reader = sock.makefile("rb")
 
@@ -294,7 +278,7 @@ def serve(sock: socket.socket, handler: Handler) -> None:
         sock.sendall(frame)
         del reply, out, frame
         if time.monotonic() - started > TRIM_AFTER_S:
-            _return_freed_memory()
+            malloc.return_freed_memory()
 
 
 def main(argv: list[str]) -> None:

@@ -1,8 +1,10 @@
 """Returning the memory that malloc keeps after ``free`` to the system (glibc's ``malloc_trim``).
 
 A grading shares one memory-capped box (768 MB on Gradescope by default) between the grader and the submission's
-workers. What a test file's data cost the grader, once freed, would otherwise stay charged to the box while the
-next file's kernel trains. (The worker, which imports nothing of the grader, has its own copy in ``run.py``.)
+workers. Without it, what one test file's data or one call's training allocated and dropped stays charged to the
+box while the next trains, and is copied into every process a worker forks later (DataLoader workers). Used by
+both sides: the grader between test files (``plugin.py``), the worker after a long call (``run.py`` loads this
+file by path, as it imports nothing of the grader).
 """
 
 from __future__ import annotations
