@@ -103,9 +103,10 @@ def run_once(assignment_id: str, submission: Path, sample: float | None = None,
                       for key, stream in (("out", proc.stdout), ("err", proc.stderr))]
             for thread in drains:
                 thread.start()
-            tree = _sample_tree(proc, sample) if sample else {}
+            deadline = time.monotonic() + timeout if timeout else None
+            tree = _sample_tree(proc, sample, deadline) if sample else {}
             try:
-                proc.wait(timeout)
+                proc.wait(max(deadline - time.monotonic(), 0) if deadline else None)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 proc.kill()
@@ -134,15 +135,16 @@ def _label(process: Any, root_pid: int) -> str:
     return script if parent == root_pid else f"{script} (forked by {parent})"
 
 
-def _sample_tree(proc: subprocess.Popen, interval: float) -> dict[str, Any]:
-    """Poll ``proc`` and its descendants until it exits: the peak sums of PSS and RSS, the most processes at once,
-    the PSS of each process alive at the PSS peak (MB) and when that was (seconds after the start)."""
+def _sample_tree(proc: subprocess.Popen, interval: float, deadline: float | None = None) -> dict[str, Any]:
+    """Poll ``proc`` and its descendants until it exits (or ``deadline``, on the monotonic clock): the peak sums of
+    PSS and RSS, the most processes at once, the PSS of each process alive at the PSS peak (MB) and when that was
+    (seconds after the start)."""
     import psutil
 
     root = psutil.Process(proc.pid)
     best: dict[str, Any] = {"tree_pss_mb": 0.0, "tree_rss_mb": 0.0, "processes": 0, "at_peak": [], "peak_s": 0.0}
     start = time.monotonic()
-    while proc.poll() is None:
+    while proc.poll() is None and (deadline is None or time.monotonic() < deadline):
         try:
             members = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
