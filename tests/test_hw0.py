@@ -131,4 +131,4 @@ def test_planted_bugs_lose_exactly_their_parts(tmp_path):
     assert "not the whole training set" in messages["3.2c"] and "raw digits" in messages["3.1b"]
     assert "did it train on flipped images too?" in messages["1.3"]
     assert "gave the 200 test labels to randomize_labels" in messages["2.2a"]
-    assert "moved the inputs of 0 to the device" in messages["0.2"]
+    assert "train_epoch moved 0 to the device" in messages["0.2"]

@@ -215,20 +215,22 @@ def placement_problem(session: Session, budget: Any, seed: int) -> str:
     watch = p.watch_forward(model)
     nb.train_epoch(model, loader, p.optimizer(model, "SGD", lr=budget["lr"]))
     forwards = session.fetch(watch.calls)
-    batches = -(-len(data["X"]) // size)
     if cuda:
         devices = sorted({d for f in forwards for d in f["devices"]})
         return "" if devices and all(d.startswith("cuda") for d in devices) else (
             f"train_epoch ran the model on inputs on {devices}: every batch belongs on the GPU")
     placed = session.fetch(shim.placements)
-    full = len(data["X"]) // size
-    inputs = placed.get(f"tensor {(size, 3, 32, 32)}", 0)
+    # the images moved, in batches of whatever size the notebook's make_loader gives (a loop may also run the model
+    # twice on a batch, for its accuracy): all of them, but for at most one batch
+    batches = [(int(key[len("tensor ("):].split(",")[0]), count) for key, count in placed.items()
+               if key.startswith("tensor (") and key.endswith(", 3, 32, 32)")]
+    moved = sum(n * count for n, count in batches)
     if placed.get("module Sequential", 0) < 1:
         return (f"train_epoch never moves the model to the device (.cuda() or .to(device)); it moved "
                 f"{sorted(placed)[:4] or 'nothing'}")
-    if inputs < full:
-        return (f"of {batches} batches, train_epoch moved the inputs of {inputs} to the device (.cuda() or "
-                f".to(device)): each batch should be")
+    if moved < len(data["X"]) - max((n for n, _ in batches), default=0):
+        return (f"of the {len(data['X'])} training images, train_epoch moved {moved} to the device (.cuda() or "
+                f".to(device)), in {len(forwards)} batches: each batch should be")
     return ""
 
 
