@@ -164,7 +164,7 @@ def topk(reference, out, rng) -> None:
     labels = rng.integers(0, 10, size=50).astype(np.int64)
     p = h.probes(reference)
     out["topk_logits"], out["topk_labels"] = logits, labels
-    out["topk_expected"] = np.array(h.plain(reference, h.nb(reference).topk_accuracy(
+    out["topk_expected"] = np.array(reference.plain(h.nb(reference).topk_accuracy(
         p.tensor(logits), p.tensor(labels), [1, 3, 5])), dtype=np.float64)
 
 
