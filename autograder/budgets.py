@@ -17,7 +17,9 @@ reference's on the same device in the same run; every other key is the assignmen
 ``budget["width"]``). The ``budget`` fixture of a grading run is the budget of the grader's device class
 (``choose``: "gpu" when the submission's worker sees a CUDA device, else "cpu"); ``budget.note`` is the line
 for the student's feedback: which budget and device applied, and which budget was skipped and why (never a
-failure). ``timed`` measures a call on the grader's clock, with the device synchronized before it stops.
+failure). ``budget.settings`` are what a mark calibrated on the budget is stored with, so that a budget edited
+after the calibration is refused until ``autograder fixtures ID`` recalibrates. ``timed`` measures a call on the
+grader's clock, with the device synchronized before it stops.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ def check_table(table: Any) -> dict[str, dict[str, Any]]:
     return {device: dict(values) for device, values in table.items()}
 
 
+def training_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """A budget table's training settings: its keys but ``description`` (words) and ``max_ratio`` (a time limit),
+    which a calibrated mark does not depend on."""
+    return {key: value for key, value in values.items() if key not in OWN_KEYS}
+
+
 @dataclass(frozen=True)
 class Budget:
     """The budget a runtime test trains with on this grader."""
@@ -58,6 +66,12 @@ class Budget:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """What the budget trains with (every key but ``description`` and ``max_ratio``): the settings a mark
+        calibrated on it is stored with (``FixtureWriter.threshold(..., settings=)``), and refused under others."""
+        return training_settings(self.values)
 
     @property
     def max_ratio(self) -> float:

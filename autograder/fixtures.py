@@ -5,8 +5,9 @@ reference solution through a ``Session`` (the same path as grading) and records 
 thresholds in a ``FixtureWriter``. ``write`` is deterministic (fixed zip timestamps, sorted keys), so
 regenerating gives identical bytes; ``autograder fixtures ID --check`` proves it.
 
-Every threshold is stored with a fingerprint of the data it was calibrated on, and ``Fixtures.threshold``
-refuses to apply it to other data.
+Every threshold is stored with a fingerprint of the data it was calibrated on and, for a mark a grading test
+earns by training, the settings it trained with (the budget: width, epochs, batch size, learning rate...);
+``Fixtures.threshold`` refuses to apply it to other data or under other settings.
 
 Two kinds of entries, because two kinds of computation:
 
@@ -34,7 +35,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,16 +81,19 @@ class FixtureWriter:
         self.tolerances[name] = {"rtol": float(rtol), "atol": float(atol)}
 
     def threshold(self, name: str, value: float, *, data: Iterable[np.ndarray], reference: float,
-                  how: str, tolerance: float | None = None) -> None:
+                  how: str, tolerance: float | None = None, settings: Mapping[str, Any] | None = None) -> None:
         """Record a pass mark calibrated on ``data`` (the reference scored ``reference``).
 
         ``tolerance``: the mark comes from training, so another machine may move it (and the reference's
-        score) by up to this much; None: it is deterministic, bit for bit.
+        score) by up to this much; None: it is deterministic, bit for bit. ``settings``: what the calibration
+        trained with, which the grading must train with too (a JSON-able mapping: the budget).
         """
         self.thresholds[name] = {"value": float(value), "reference": float(reference),
                                  "data_fingerprint": fingerprint(data), "how": how}
         if tolerance is not None:
             self.thresholds[name]["tolerance"] = float(tolerance)
+        if settings is not None:
+            self.thresholds[name]["settings"] = _plain_settings(settings)
 
     def reference_output(self, path: str, data: bytes, *, agreement: float) -> None:
         """Record a file the reference produces by training (``path`` inside the reference, e.g. a predictions
@@ -143,6 +147,18 @@ class FixtureWriter:
         return changed
 
 
+def _plain_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` as the manifest stores them (JSON: tuples become lists), so that a grading's compare equal."""
+    try:
+        return json.loads(json.dumps(dict(settings), sort_keys=True))
+    except (TypeError, ValueError) as exc:
+        raise FixtureError(f"a threshold's settings must be JSON data (numbers, strings, lists): {exc}") from None
+
+
+def _setting(settings: dict[str, Any], key: str) -> str:
+    return json.dumps(settings[key]) if key in settings else "unset"
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -186,8 +202,9 @@ class Fixtures:
                 self._cache[name] = np.lib.format.read_array(io.BytesIO(handle.read()), allow_pickle=False)
         return self._cache[name].copy()
 
-    def threshold(self, name: str, *, data: Iterable[np.ndarray]) -> float:
-        """The pass mark ``name``, provided ``data`` is exactly what it was calibrated on."""
+    def threshold(self, name: str, *, data: Iterable[np.ndarray], settings: Mapping[str, Any] | None = None) -> float:
+        """The pass mark ``name``, provided ``data`` is exactly what it was calibrated on and ``settings`` (what the
+        grading trains with) are those it was calibrated with."""
         entry = self.manifest.get("thresholds", {}).get(name)
         if entry is None:
             raise FixtureError(f"no threshold named {name!r} in the fixtures; regenerate them")
@@ -195,6 +212,13 @@ class Fixtures:
             raise FixtureError(
                 f"threshold {name!r} was calibrated on other data (fingerprint {entry['data_fingerprint']}, "
                 f"this data {fingerprint(data)}); recalibrate with `autograder fixtures ASSIGNMENT`")
+        calibrated = entry.get("settings") or {}
+        now = _plain_settings(settings) if settings is not None else {}
+        if now != calibrated:
+            changed = "; ".join(f"{key} {_setting(calibrated, key)} then, {_setting(now, key)} now"
+                                for key in sorted(set(calibrated) | set(now)) if calibrated.get(key) != now.get(key))
+            raise FixtureError(f"threshold {name!r} was calibrated with other settings ({changed}); recalibrate with "
+                               "`autograder fixtures ASSIGNMENT`")
         return float(entry["value"])
 
     def threshold_info(self, name: str) -> dict[str, Any]:
@@ -419,6 +443,8 @@ def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs
 def _kernels(kernels: dict[str, Any] | None) -> str:
     if not kernels:
         return "unknown"
+    if "pinned" in kernels:  # the portable kernels: the CPU is not recorded, since it does not matter
+        return "the portable kernels (" + ", ".join(f"{k}={v}" for k, v in kernels["pinned"].items()) + ")"
     extra = [f"{k}={v}" for k, v in kernels.items() if k.isupper()]
     return ", ".join([kernels.get("cpu", "?"), f"flags {kernels.get('cpu_flags_sha256', '?')}", *extra])
 
@@ -432,7 +458,8 @@ def _largest_difference(a: np.ndarray, b: np.ndarray) -> float:
 def _describe(where: dict[str, Any]) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in where.get("grader_packages", {}).items())
     extra = ", ".join(f"{k}={where[k]}" for k in ("threads", "training_torch") if k in where)
-    return f"{_kernels(where.get('kernels'))} ({packages}{', ' + extra if extra else ''})"
+    cpu = where.get("cpu", "an unknown CPU")
+    return f"{cpu}, {_kernels(where.get('kernels'))} ({packages}{', ' + extra if extra else ''})"
 
 
 def _compare_thresholds(new: dict, old: dict, result: Comparison) -> None:
@@ -451,7 +478,7 @@ def _compare_thresholds(new: dict, old: dict, result: Comparison) -> None:
             continue
         fixed = {k: v for k, v in a.items() if k not in ("value", "reference")}
         if fixed != {k: v for k, v in b.items() if k not in ("value", "reference")}:
-            result.problems.append(f"threshold {name!r}: its data or description changed")
+            result.problems.append(f"threshold {name!r}: its data, settings or description changed")
         moved = max(abs(a["value"] - b["value"]), abs(a["reference"] - b["reference"]))
         line = (f"threshold {name!r}: {a['value']:.4f} now, {b['value']:.4f} committed (reference "
                 f"{a['reference']:.4f} / {b['reference']:.4f}; tolerance ±{tolerance:g})")

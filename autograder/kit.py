@@ -103,9 +103,9 @@ class _Recording(Fixtures):
         self.read.add(name)
         return super().__getitem__(name)
 
-    def threshold(self, name: str, *, data) -> float:
+    def threshold(self, name: str, *, data, settings=None) -> float:
         self.thresholds.add(name)
-        return super().threshold(name, data=data)
+        return super().threshold(name, data=data, settings=settings)
 
 
 def build(assignment: Assignment, out: Path) -> dict[str, Any]:

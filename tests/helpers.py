@@ -22,3 +22,17 @@ def grade(assignment_id: str | assignment.Assignment, path: Path, out: Path,
 
 def failed_numbers(data: dict) -> set[str]:
     return {t["number"] for t in data["tests"] if t["status"] == "failed"}
+
+
+def assert_fixtures_regenerate(assignment_id: str, out: Path) -> None:
+    """Regenerate an assignment's fixtures into ``out`` (as ``autograder fixtures ID --check`` does) and check them
+    against the committed ones: deterministic entries bit for bit, trained ones within their tolerance, and every
+    trained mark stored with the settings its grading trains with."""
+    from autograder import fixtures
+
+    loaded = assignment.load(assignment_id, ROOT)
+    fixtures.generate(loaded, out)
+    found = fixtures.compare(out, loaded.fixtures_dir, out / fixtures.OUTPUTS, loaded.reference_dir)
+    assert found.ok, found.problems
+    marks = fixtures.Fixtures(loaded.fixtures_dir).manifest["thresholds"]
+    assert marks and all("settings" in entry for entry in marks.values() if "tolerance" in entry), marks

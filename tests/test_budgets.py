@@ -45,6 +45,11 @@ def test_a_grader_with_a_gpu_takes_the_gpu_budget():
         budgets.choose({"gpu": BUDGETS["gpu"]}, FakeSession(False))
 
 
+def test_a_budgets_settings_are_what_it_trains_with_not_its_words_or_time_limit():
+    budget = budgets.choose(BUDGETS, FakeSession(True))
+    assert budget.settings == {"width": 64} == budgets.training_settings(BUDGETS["gpu"])
+
+
 def test_the_clock_stops_after_the_device_is_synchronized():
     session = FakeSession(True)
     result, seconds = budgets.timed(session, lambda x: session.calls.append("call") or x * 2, 21)

@@ -134,6 +134,40 @@ def test_threshold_on_other_data_names_both_fingerprints(tmp_path: Path) -> None
     assert "calibrated on other data" in message and "autograder fixtures" in message
 
 
+BUDGET = {"width": 16, "epochs": 2, "batch_size": 64, "widths": (16, 4)}
+
+
+def test_a_mark_is_refused_under_settings_other_than_its_calibration(tmp_path: Path) -> None:
+    writer = make_writer()
+    writer.threshold("trained", 0.4, data=DATA, reference=0.5, how="budget", tolerance=0.05, settings=BUDGET)
+    writer.write(tmp_path)
+    fixtures = Fixtures(tmp_path)
+    assert fixtures.threshold_info("trained")["settings"] == {**BUDGET, "widths": [16, 4]}  # stored as JSON
+    assert fixtures.threshold("trained", data=DATA, settings=dict(BUDGET)) == 0.4  # a tuple or a list: the same
+    assert fixtures.threshold("trained", data=DATA, settings={**BUDGET, "widths": [16, 4]}) == 0.4
+    with pytest.raises(FixtureError) as info:
+        fixtures.threshold("trained", data=DATA, settings={**BUDGET, "batch_size": 128, "lr": 0.1})
+    message = info.value.message
+    assert "calibrated with other settings" in message and "autograder fixtures" in message
+    assert "batch_size 64 then, 128 now" in message and "lr unset then, 0.1 now" in message
+    assert "width" not in message.replace("widths", "")  # only what changed
+    with pytest.raises(FixtureError, match="batch_size 64 then, unset now"):
+        fixtures.threshold("trained", data=DATA)  # a grading that does not say what it trains with
+
+
+def test_a_mark_stored_without_settings_is_refused_to_a_grading_that_states_them(tmp_path: Path) -> None:
+    make_writer().write(tmp_path)  # "accuracy": no settings recorded (fixtures from before they were)
+    fixtures = Fixtures(tmp_path)
+    assert fixtures.threshold("accuracy", data=DATA) == 0.8
+    with pytest.raises(FixtureError, match="epochs unset then, 2 now"):
+        fixtures.threshold("accuracy", data=DATA, settings=BUDGET)
+
+
+def test_settings_must_be_json_data() -> None:
+    with pytest.raises(FixtureError, match="JSON data"):
+        FixtureWriter().threshold("x", 0.1, data=DATA, reference=0.2, how="", settings={"model": object()})
+
+
 def test_unknown_names_are_fixture_errors(tmp_path: Path) -> None:
     make_writer().write(tmp_path)
     fixtures = Fixtures(tmp_path)
@@ -222,6 +256,28 @@ def test_a_regeneration_is_compared_by_kind_of_entry(tmp_path: Path) -> None:
     beyond = compare_writers(tmp_path / "c", trained_writer(), trained_writer(shift=0.02, flip=20))
     assert {p.split()[0] + " " + p.split()[1] for p in beyond.problems} >= {
         "trained array", "threshold 'trained_mark':", "reference output"}
+
+
+def test_a_regeneration_under_other_settings_is_a_problem(tmp_path: Path) -> None:
+    def with_settings(batch_size: int) -> FixtureWriter:
+        writer = trained_writer()
+        writer.threshold("trained_mark", 0.5, data=DATA, reference=0.6, how="trained", tolerance=0.01,
+                         settings={"batch_size": batch_size})
+        return writer
+
+    assert compare_writers(tmp_path / "a", with_settings(64), with_settings(64)).ok
+    changed = compare_writers(tmp_path / "b", with_settings(128), with_settings(64))
+    assert changed.problems == ["threshold 'trained_mark': its data, settings or description changed"]
+
+
+def test_a_regeneration_elsewhere_names_both_machines(tmp_path: Path) -> None:
+    pinned = {"machine": "x86_64", "packages": [], "pinned": {"OPENBLAS_CORETYPE": "Haswell"}}
+    committed, fresh = trained_writer(kernels=pinned), trained_writer(shift=0.005, kernels=pinned)
+    committed.provenance["cpu"], fresh.provenance["cpu"] = "Intel(R) Xeon(R) Processor", "AMD EPYC"
+    result = compare_writers(tmp_path, committed, fresh)
+    assert result.ok and result.notes[-1].startswith(
+        "committed fixtures computed on Intel(R) Xeon(R) Processor, the portable kernels (OPENBLAS_CORETYPE=Haswell) (")
+    assert "now on AMD EPYC, the portable kernels" in result.notes[-1]
 
 
 def test_deterministic_floats_may_round_differently_only_with_other_kernels(tmp_path: Path) -> None:

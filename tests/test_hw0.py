@@ -132,3 +132,8 @@ def test_planted_bugs_lose_exactly_their_parts(tmp_path):
     assert "did it train on flipped images too?" in messages["1.3"]
     assert "gave the 200 test labels to randomize_labels" in messages["2.2a"]
     assert "train_epoch moved 0 to the device" in messages["0.2"]
+
+
+def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(tmp_path):
+    """`autograder fixtures hw0` runs (make_fixtures.py trains only then) and gives the committed fixtures again."""
+    helpers.assert_fixtures_regenerate("hw0", tmp_path / "fresh")

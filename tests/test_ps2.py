@@ -16,6 +16,7 @@ import pytest
 
 from autograder import assignment, grading, results
 from autograder.template import stale_files
+from tests import helpers
 
 pytest.importorskip("torch")
 pytest.importorskip("torchvision")
@@ -102,3 +103,8 @@ def test_correct_but_different_notebook_keeps_full_marks(tmp_path):
     data, report = grade(path, tmp_path / "results.json")
     assert report.ok, report.errors
     assert lost(data) == set(), {t["number"]: t["output"][:300] for t in data["tests"] if t["score"] < t["max_score"]}
+
+
+def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(tmp_path):
+    """`autograder fixtures ps2` runs (make_fixtures.py trains only then) and gives the committed fixtures again."""
+    helpers.assert_fixtures_regenerate("ps2", tmp_path / "fresh")

@@ -112,3 +112,8 @@ def test_a_notebook_without_the_answers_section_grades_its_code(tmp_path):
     assert lost(data) == answers, sorted(lost(data))
     said = outputs(data)
     assert all("not answered" in said[n] for n in answers), {n: said[n][:120] for n in answers}
+
+
+def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(tmp_path):
+    """`autograder fixtures pset4` runs (make_fixtures.py trains only then) and gives the committed fixtures again."""
+    helpers.assert_fixtures_regenerate("pset4", tmp_path / "fresh")

@@ -69,8 +69,9 @@ def test_wide_network_fits_random_labels_and_the_narrow_one_cannot(submission, f
     if budget.device != "cpu":
         checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
     data = h.fingerprint_data(budget, h.random_labels_data(budget))
-    fits = fixtures.threshold(f"random_labels_wide_error_{budget.device}", data=data)
-    cannot = fixtures.threshold(f"random_labels_narrow_error_{budget.device}", data=data)
+    fits = fixtures.threshold(f"random_labels_wide_error_{budget.device}", data=data, settings=budget.settings)
+    cannot = fixtures.threshold(f"random_labels_narrow_error_{budget.device}", data=data,
+                                settings=budget.settings)
     runs = {c: h.random_labels_run(submission, budget, c, h.SEEDS[0]) for c in (wide, narrow)}
     n, m = budget["random_labels_images"], budget["random_labels_test_images"]
     for c, run in runs.items():

@@ -70,7 +70,7 @@ def test_robust_training(submission, fixtures, budget, feedback):
         checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
     original, flipped, seconds = h.robust_run(submission, budget, h.SEEDS[0])
     mark = fixtures.threshold(f"robust_min_accuracy_{budget.device}",
-                              data=h.fingerprint_data(budget, h.flip_task(budget)))
+                              data=h.fingerprint_data(budget, h.flip_task(budget)), settings=budget.settings)
     feedback(f"Held-out accuracy {original:.3f} on upright images, {flipped:.3f} upside down (the mark for the "
              f"worse of the two: {mark:.3f}); training took {seconds:.1f} s.")
     checks.assert_true(min(original, flipped) >= mark, f"after train_robust the network classifies {original:.1%} "

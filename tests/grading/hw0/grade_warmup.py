@@ -100,7 +100,8 @@ def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, ref
     if budget.device != "cpu":
         checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
     accuracy, _, seconds = h.plain_run(submission, budget, h.SEEDS[0])
-    mark = fixtures.threshold(f"warmup_accuracy_{budget.device}", data=h.fingerprint_data(budget))
+    mark = fixtures.threshold(f"warmup_accuracy_{budget.device}", data=h.fingerprint_data(budget),
+                              settings=budget.settings)
     feedback(f"Held-out accuracy {accuracy:.3f} (the mark: {mark:.3f}); training took {seconds:.1f} s.")
     checks.assert_true(accuracy >= mark, f"after the budget the network classifies {accuracy:.1%} of the held-out "
                        f"images; the reference's recipe reaches at least {mark:.1%} on the same budget")

@@ -10,6 +10,8 @@ grader's side from seeded inputs."""
 
 import hw0_helpers as h
 
+from autograder.budgets import training_settings
+
 MARGIN = 0.05  # below the reference's lowest accuracy over the seeds (chance is 0.10)
 TOLERANCE = 0.05  # how far another machine's calibration may move (trained: torch's floats vary by CPU)
 FITS_MARGIN = 0.1  # above the wide network's worst train error on random labels (another valid way to measure it,
@@ -26,10 +28,11 @@ def generate(reference, out, rng):
         arch[str(c)] = {"parameters": summary["parameters"], "modules": [kind for _, kind in summary["modules"]]}
     out.meta = {"make_cnn": arch}
     budget = h.declared_budgets()["cpu"]
+    settings = training_settings(budget)  # stored with each mark: a budget edited later is refused
     runs = [h.plain_run(reference, budget, seed) for seed in h.SEEDS]
     accuracies = [accuracy for accuracy, _, _ in runs]
     out.threshold("warmup_accuracy_cpu", min(accuracies) - MARGIN, data=h.fingerprint_data(budget),
-                  reference=accuracies[0], tolerance=TOLERANCE,
+                  reference=accuracies[0], tolerance=TOLERANCE, settings=settings,
                   how=f"lowest held-out accuracy of the reference's warm-up recipe on the CPU budget over the seeds "
                       f"{list(h.SEEDS)} ({', '.join(f'{a:.3f}' for a in accuracies)}), minus {MARGIN}")
     task = h.flip_task(budget)
@@ -39,7 +42,7 @@ def generate(reference, out, rng):
         raise ValueError(f"the flip task does not tell robust training ({robust}) from the plain recipe ({plain})")
     out.threshold("robust_min_accuracy_cpu", max(plain) + (min(robust) - max(plain)) / 4,
                   data=h.fingerprint_data(budget, task),
-                  reference=robust[0], tolerance=TOLERANCE,
+                  reference=robust[0], tolerance=TOLERANCE, settings=settings,
                   how=f"a quarter of the way from the plain recipe's best min(original, flipped) accuracy over the "
                       f"seeds {list(h.SEEDS)} ({', '.join(f'{a:.3f}' for a in plain)}) to the reference "
                       f"train_robust's worst ({', '.join(f'{a:.3f}' for a in robust)}), on the flip task")
@@ -53,9 +56,10 @@ def generate(reference, out, rng):
                          f"({errors[narrow]}) are too close to tell apart: enlarge the budget")
     seeds = f"the seeds {list(h.SEEDS)}"
     out.threshold("random_labels_wide_error_cpu", fits, data=data, reference=errors[wide][0], tolerance=TOLERANCE,
+                  settings=settings,
                   how=f"the reference's worst train error of make_cnn({wide}) on random labels over {seeds} "
                       f"({', '.join(f'{e:.3f}' for e in errors[wide])}), plus {FITS_MARGIN}")
     out.threshold("random_labels_narrow_error_cpu", cannot, data=data, reference=errors[narrow][0],
-                  tolerance=3 * TOLERANCE,
+                  tolerance=3 * TOLERANCE, settings=settings,
                   how=f"the reference's best train error of make_cnn({narrow}) on random labels over {seeds} "
                       f"({', '.join(f'{e:.3f}' for e in errors[narrow])}), minus {CANNOT_MARGIN}")

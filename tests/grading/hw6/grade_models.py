@@ -66,7 +66,8 @@ def test_network_predict(submission, fixtures):
 def test_iris_accuracy(submission, fixtures):
     """Two-layer network trained on Iris follows the reference's training and reaches the target accuracy"""
     arrays = {name: fixtures[name] for name in h.IRIS_ARRAYS}
-    target = fixtures.threshold("iris_accuracy", data=[arrays[name] for name in h.IRIS_ARRAYS])
+    target = fixtures.threshold("iris_accuracy", data=[arrays[name] for name in h.IRIS_ARRAYS],
+                                settings=h.IRIS)
     accuracy, curve = h.iris_training(submission, arrays)
     setup = fixtures.meta["iris"]
     budget = (f"training a {setup['hidden']}-unit ReLU / softmax network for {setup['epochs']} epochs (SGD, lr "

@@ -173,7 +173,7 @@ def iris(reference, out, rng) -> None:
     out.meta["iris"] = {**h.IRIS, "n_train": len(arrays["iris_X_train"]), "n_test": len(arrays["iris_X_test"]),
                         "curve_rtol": h.IRIS_CURVE_RTOL}
     out.threshold("iris_accuracy", accuracy - IRIS_MARGIN, data=[arrays[n] for n in h.IRIS_ARRAYS],
-                  reference=accuracy,
+                  reference=accuracy, settings=h.IRIS,
                   how=f"test accuracy of the reference after the grader's training routine, minus {IRIS_MARGIN}")
 
 

@@ -14,7 +14,7 @@ from autograder.errors import StudentCodeError
 
 
 def check_trained(submission, fixtures, model_name):
-    threshold = fixtures.threshold(f"accuracy_{model_name}", data=h.budget_fingerprint_data())
+    threshold = fixtures.threshold(f"accuracy_{model_name}", data=h.budget_fingerprint_data(), settings=h.BUDGET)
     reference = fixtures.threshold_info(f"accuracy_{model_name}").get("reference")
     accuracy = h.trained_accuracy(submission, model_name)
     checks.assert_true(accuracy >= threshold,

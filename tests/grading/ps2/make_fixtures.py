@@ -177,6 +177,6 @@ def budget(reference, out) -> None:
         accuracies = [h.trained_accuracy(reference, name, seed) for seed in seeds]
         out.trained(f"budget_reference_accuracies_{name}", np.array(accuracies), rtol=0, atol=ACCURACY_TOLERANCE)
         out.threshold(f"accuracy_{name}", min(accuracies) - margin, data=data, reference=accuracies[0],
-                      tolerance=ACCURACY_TOLERANCE,
+                      tolerance=ACCURACY_TOLERANCE, settings=h.BUDGET,
                       how=f"lowest held-out accuracy of the reference after the training budget over the seeds "
                           f"{list(seeds)}, minus {margin}")

@@ -226,7 +226,7 @@ def test_trained_accuracy(submission, fixtures, feedback):
     b = h.BUDGET
     path, _ = budget_run(submission, b["batch_size"], b["num_train"], b["epochs"])
     accuracy = h.saved_accuracy(submission, path)
-    mark = fixtures.threshold("accuracy", data=h.budget_fingerprint_data())
+    mark = fixtures.threshold("accuracy", data=h.budget_fingerprint_data(), settings=b)
     checks.assert_true(accuracy >= mark, f"the model {h.describe_budget(b['batch_size'], b['num_train'], b['epochs'])} "
                        f"saved has accuracy {accuracy:.3f} on {b['num_test']} other images; at least {mark:.3f} is "
                        "expected (the reference's, less a margin)")

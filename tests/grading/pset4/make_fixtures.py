@@ -64,6 +64,6 @@ def budget(reference, out) -> None:
     out.trained("budget_reference_accuracies", np.array(accuracies), rtol=0, atol=ACCURACY_TOLERANCE)
     out.meta["budget"] = {**b, "calibration_seeds": list(h.CALIBRATION_SEEDS), "margin": h.MARGIN}
     out.threshold("accuracy", min(accuracies) - h.MARGIN, data=h.budget_fingerprint_data(), reference=accuracies[0],
-                  tolerance=ACCURACY_TOLERANCE,
+                  tolerance=ACCURACY_TOLERANCE, settings=b,
                   how=f"lowest held-out accuracy of the reference's train() after the budget over the seeds "
                       f"{list(h.CALIBRATION_SEEDS)}, minus {h.MARGIN}")
