@@ -15,7 +15,8 @@ An assignment declares one table per device class in its assignment.toml::
 ``description`` says the budget in words and ``max_ratio`` bounds the submission's time as a multiple of the
 reference's on the same device in the same run; every other key is the assignment's own (its tests read
 ``budget["width"]``). The ``budget`` fixture of a grading run is the budget of the grader's device class
-(``choose``: "gpu" when the submission's worker sees a CUDA device, else "cpu"); ``budget.note`` is the line
+(``choose``: "gpu" when the submission's worker sees a CUDA device and, where the fixtures hold marks calibrated
+on budgets, some on the GPU's; else "cpu", on whichever device the worker has); ``budget.note`` is the line
 for the student's feedback: which budget and device applied, and which budget was skipped and why (never a
 failure). ``budget.settings`` are what a mark calibrated on the budget is stored with, so that a budget edited
 after the calibration is refused until ``autograder fixtures ID`` recalibrates. ``timed`` measures a call on the
@@ -24,6 +25,7 @@ grader's clock, with the device synchronized before it stops.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,9 +59,10 @@ def training_settings(values: dict[str, Any]) -> dict[str, Any]:
 class Budget:
     """The budget a runtime test trains with on this grader."""
 
-    device: str  # "gpu" or "cpu": the device class it was chosen for
+    device: str  # "gpu" or "cpu": the device class whose budget this is (its marks are named for it)
     values: dict[str, Any]
     skipped: dict[str, str] = field(default_factory=dict)  # device class -> why its budget did not apply
+    gpu: bool | None = None  # whether the worker sees a GPU (None: as ``device`` says); the CPU budget may run on one
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -83,7 +86,8 @@ class Budget:
 
     @property
     def note(self) -> str:
-        device = "a GPU" if self.device == "gpu" else "the CPU (no GPU on this grader)"
+        on_gpu = self.device == "gpu" if self.gpu is None else self.gpu
+        device = "a GPU" if on_gpu else "the CPU (no GPU on this grader)"
         line = f"Budget: {self.description}, on {device}."
         for other, why in self.skipped.items():
             line += f" The {other.upper()} budget was skipped: {why}."
@@ -98,16 +102,35 @@ def cuda_on(session: Any) -> bool:
         return False
 
 
-def choose(budgets: dict[str, dict[str, Any]], session: Any) -> Budget:
-    """The budget of the grader's device class: the GPU's where the worker has CUDA and a GPU budget is declared,
-    else the CPU's."""
+def calibrated_classes(budgets: dict[str, dict[str, Any]], thresholds: dict[str, dict[str, Any]]) -> set[str] | None:
+    """The device classes some mark in ``thresholds`` (a fixtures manifest's) was calibrated on, told by the
+    settings stored with it; None when no mark was calibrated on any of ``budgets`` (nothing to check)."""
+    def key(settings: Any) -> str:
+        return json.dumps(settings, sort_keys=True)
+
+    stored = {key(entry["settings"]) for entry in thresholds.values() if "settings" in entry}
+    found = {device for device, values in budgets.items() if key(training_settings(values)) in stored}
+    return found or None
+
+
+def choose(budgets: dict[str, dict[str, Any]], session: Any, calibrated: set[str] | None = None) -> Budget:
+    """The budget of the grader's device class: the GPU's where the worker has CUDA and a GPU budget is declared
+    (and, with ``calibrated``, the fixtures hold its marks: ``calibrated_classes``), else the CPU's, on whichever
+    device the worker has. A GPU budget without its marks would fail correct work on a GPU; the CPU budget's marks
+    hold there too (the submission's time is compared with the reference's on the same device)."""
     has_gpu = cuda_on(session)
-    if has_gpu and "gpu" in budgets:
-        return Budget("gpu", budgets["gpu"], {"cpu": "this grader has a GPU"} if "cpu" in budgets else {})
+    gpu_marked = calibrated is None or "gpu" in calibrated
+    if has_gpu and "gpu" in budgets and (gpu_marked or "cpu" not in budgets):
+        return Budget("gpu", budgets["gpu"], {"cpu": "this grader has a GPU"} if "cpu" in budgets else {}, gpu=True)
     if "cpu" not in budgets:
         raise LookupError("the assignment declares no [budgets.cpu] for a grader without a GPU")
-    why = "this grader has no GPU" if not has_gpu else "the assignment declares no GPU budget"
-    return Budget("cpu", budgets["cpu"], {"gpu": why} if "gpu" in budgets else {})
+    if not has_gpu:
+        why = "this grader has no GPU"
+    elif "gpu" not in budgets:
+        why = "the assignment declares no GPU budget"
+    else:
+        why = "no mark in this assignment's fixtures was calibrated on it yet, so the CPU budget runs on the GPU"
+    return Budget("cpu", budgets["cpu"], {"gpu": why} if "gpu" in budgets else {}, gpu=has_gpu)
 
 
 def timed(session: Any, call: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from .assignment import Assignment
-from .errors import AssignmentError, GradingFailure, StudentCodeError, SubmissionError
+from .errors import AssignmentError, FixtureError, GradingFailure, StudentCodeError, SubmissionError
 from .fixtures import Fixtures
 from .results import TestResult
 from .session import Session
@@ -184,7 +184,12 @@ class GradingPlugin:
         from . import budgets
 
         if self._budget is None:
-            self._budget = budgets.choose(self.ctx.assignment.budgets, self.ctx.submission)
+            declared = self.ctx.assignment.budgets
+            try:
+                calibrated = budgets.calibrated_classes(declared, self.ctx.fixtures.manifest.get("thresholds", {}))
+            except FixtureError:  # no fixtures: no marks to look for (a test that needs one says so)
+                calibrated = None
+            self._budget = budgets.choose(declared, self.ctx.submission, calibrated)
         return self._budget
 
     # -- collection ------------------------------------------------------------------------------

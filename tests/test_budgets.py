@@ -50,6 +50,23 @@ def test_a_budgets_settings_are_what_it_trains_with_not_its_words_or_time_limit(
     assert budget.settings == {"width": 64} == budgets.training_settings(BUDGETS["gpu"])
 
 
+def test_a_gpu_budget_without_calibrated_marks_gives_way_to_the_cpu_budget_on_the_gpu():
+    cpu_marks = {"mark_cpu": {"value": 0.4, "settings": {"width": 16}}, "exact": {"value": 1.0}}
+    assert budgets.calibrated_classes(BUDGETS, cpu_marks) == {"cpu"}
+    budget = budgets.choose(BUDGETS, FakeSession(True), budgets.calibrated_classes(BUDGETS, cpu_marks))
+    assert budget.device == "cpu" and budget["width"] == 16 and budget.gpu is True
+    assert budget.note == ("Budget: make_cnn(16) for 2 epochs, on a GPU. The GPU budget was skipped: no mark in this "
+                           "assignment's fixtures was calibrated on it yet, so the CPU budget runs on the GPU.")
+    both = {**cpu_marks, "mark_gpu": {"value": 0.8, "settings": {"width": 64}}}
+    assert budgets.calibrated_classes(BUDGETS, both) == {"cpu", "gpu"}
+    assert budgets.choose(BUDGETS, FakeSession(True), {"cpu", "gpu"}).device == "gpu"
+    # marks calibrated on no budget (or none at all): nothing tells, so the device decides as before
+    assert budgets.calibrated_classes(BUDGETS, {"exact": {"value": 1.0}}) is None
+    assert budgets.choose(BUDGETS, FakeSession(True), None).device == "gpu"
+    assert budgets.choose({"gpu": BUDGETS["gpu"]}, FakeSession(True), {"cpu"}).device == "gpu"  # nothing else
+    assert budgets.choose(BUDGETS, FakeSession(False), {"gpu"}).device == "cpu"
+
+
 def test_the_clock_stops_after_the_device_is_synchronized():
     session = FakeSession(True)
     result, seconds = budgets.timed(session, lambda x: session.calls.append("call") or x * 2, 21)

@@ -307,3 +307,50 @@ def test_list_warns_about_a_test_that_declares_no_points() -> None:
     warnings = [line for line in out.getvalue().splitlines() if line.startswith("WARNING")]
     assert warnings == ["WARNING: toy: forgotten (grade_x.py::test_forgotten) has no @weight (nor @partial_credit or "
                         "@leaderboard): it is worth 0 points"]
+
+
+BUDGET_TESTS = {
+    "assignment.toml": TESTS["assignment.toml"] + """
+        [budgets.gpu]
+        description = "the course's recipe"
+        width = 64
+
+        [budgets.cpu]
+        description = "a bounded budget"
+        width = 16
+    """,
+    "grade_budget.py": '''\
+        from autograder.decorators import weight
+
+
+        @weight(1)
+        def test_budget(budget, fixtures, feedback):
+            """Trains on the budget"""
+            feedback(budget.note)
+            assert fixtures.threshold(f"mark_{budget.device}", data=[], settings=budget.settings) == 0.5
+    ''',
+}
+
+
+@pytest.mark.parametrize("marks, device", [(("cpu",), "cpu"), (("cpu", "gpu"), "gpu")])
+def test_a_gpu_grader_takes_the_gpu_budget_only_once_its_marks_are_calibrated(
+        toy, tmp_path: Path, monkeypatch, marks, device) -> None:
+    from autograder import budgets
+    from autograder.fixtures import FixtureWriter
+
+    home = dataclasses.replace(toy, root=tmp_path / "home")
+    write_tree(home.tests_dir, BUDGET_TESTS)
+    home = assignments.load("toy", home.root)
+    writer = FixtureWriter()
+    for name in marks:
+        writer.threshold(f"mark_{name}", 0.5, data=[], reference=0.6, how="toy", tolerance=0.1,
+                         settings=budgets.training_settings(home.budgets[name]))
+    writer.write(home.fixtures_dir)
+    monkeypatch.setattr(budgets, "cuda_on", lambda session: True)  # a grader whose worker sees a GPU
+    data, _ = run(home, toy.reference_dir, tmp_path / "results.json")
+    [test] = data["tests"]
+    assert test["status"] == "passed", test["output"]
+    assert f"Budget: {home.budgets[device]['description']}, on a GPU." in test["output"]
+    if device == "cpu":  # the uncalibrated GPU budget would fail correct work: skipped, and said why
+        assert ("The GPU budget was skipped: no mark in this assignment's fixtures was calibrated on it"
+                in test["output"])

@@ -97,8 +97,6 @@ def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, ref
     reaches on the same budget and device, the model and every batch on the device, in at most max_ratio times
     the reference's time"""
     feedback(budget.note)
-    if budget.device != "cpu":
-        checks.assert_true(False, "the GPU budget has no calibrated mark yet: run `autograder fixtures hw0` on a GPU")
     accuracy, _, seconds = h.plain_run(submission, budget, h.SEEDS[0])
     mark = fixtures.threshold(f"warmup_accuracy_{budget.device}", data=h.fingerprint_data(budget),
                               settings=budget.settings)
