@@ -25,7 +25,6 @@ grader's clock, with the device synchronized before it stops.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,7 +61,7 @@ class Budget:
     device: str  # "gpu" or "cpu": the device class whose budget this is (its marks are named for it)
     values: dict[str, Any]
     skipped: dict[str, str] = field(default_factory=dict)  # device class -> why its budget did not apply
-    gpu: bool | None = None  # whether the worker sees a GPU (None: as ``device`` says); the CPU budget may run on one
+    gpu: bool = False  # whether the worker sees a GPU (the CPU budget may run on one)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -86,8 +85,7 @@ class Budget:
 
     @property
     def note(self) -> str:
-        on_gpu = self.device == "gpu" if self.gpu is None else self.gpu
-        device = "a GPU" if on_gpu else "the CPU (no GPU on this grader)"
+        device = "a GPU" if self.gpu else "the CPU (no GPU on this grader)"
         line = f"Budget: {self.description}, on {device}."
         for other, why in self.skipped.items():
             line += f" The {other.upper()} budget was skipped: {why}."
@@ -102,15 +100,10 @@ def cuda_on(session: Any) -> bool:
         return False
 
 
-def calibrated_classes(budgets: dict[str, dict[str, Any]], thresholds: dict[str, dict[str, Any]]) -> set[str] | None:
-    """The device classes some mark in ``thresholds`` (a fixtures manifest's) was calibrated on, told by the
-    settings stored with it; None when no mark was calibrated on any of ``budgets`` (nothing to check)."""
-    def key(settings: Any) -> str:
-        return json.dumps(settings, sort_keys=True)
-
-    stored = {key(entry["settings"]) for entry in thresholds.values() if "settings" in entry}
-    found = {device for device, values in budgets.items() if key(training_settings(values)) in stored}
-    return found or None
+def calibrated_classes(budgets: dict[str, dict[str, Any]], fixtures: Any) -> set[str] | None:
+    """The device classes some mark in ``fixtures`` was calibrated on (``Fixtures.calibrated_on`` their settings);
+    None when no mark was calibrated on any of ``budgets`` (nothing to check)."""
+    return {device for device, values in budgets.items() if fixtures.calibrated_on(training_settings(values))} or None
 
 
 def choose(budgets: dict[str, dict[str, Any]], session: Any, calibrated: set[str] | None = None) -> Budget:

@@ -221,6 +221,11 @@ class Fixtures:
                                "`autograder fixtures ASSIGNMENT`")
         return float(entry["value"])
 
+    def calibrated_on(self, settings: Mapping[str, Any]) -> bool:
+        """Whether some mark here was calibrated with exactly ``settings`` (a budget's, say)."""
+        wanted = _plain_settings(settings)
+        return any(entry.get("settings") == wanted for entry in self.manifest.get("thresholds", {}).values())
+
     def threshold_info(self, name: str) -> dict[str, Any]:
         return dict(self.manifest.get("thresholds", {}).get(name, {}))
 

@@ -186,7 +186,7 @@ class GradingPlugin:
         if self._budget is None:
             declared = self.ctx.assignment.budgets
             try:
-                calibrated = budgets.calibrated_classes(declared, self.ctx.fixtures.manifest.get("thresholds", {}))
+                calibrated = budgets.calibrated_classes(declared, self.ctx.fixtures)
             except FixtureError:  # no fixtures: no marks to look for (a test that needs one says so)
                 calibrated = None
             self._budget = budgets.choose(declared, self.ctx.submission, calibrated)

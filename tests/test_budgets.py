@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder import budgets
+from autograder.fixtures import Fixtures, FixtureWriter
 
 BUDGETS = budgets.check_table({"gpu": {"description": "make_cnn(64) for 20 epochs", "max_ratio": 1.5, "width": 64},
                                "cpu": {"description": "make_cnn(16) for 2 epochs", "width": 16}})
@@ -50,18 +51,30 @@ def test_a_budgets_settings_are_what_it_trains_with_not_its_words_or_time_limit(
     assert budget.settings == {"width": 64} == budgets.training_settings(BUDGETS["gpu"])
 
 
-def test_a_gpu_budget_without_calibrated_marks_gives_way_to_the_cpu_budget_on_the_gpu():
-    cpu_marks = {"mark_cpu": {"value": 0.4, "settings": {"width": 16}}, "exact": {"value": 1.0}}
+def marks(directory, **settings):
+    """Fixtures in ``directory`` with a mark per device class named in ``settings`` (its stored settings), and one
+    deterministic mark stored without any."""
+    writer = FixtureWriter()
+    writer.threshold("exact", 1.0, data=[], reference=1.0, how="exact")
+    for device, values in settings.items():
+        writer.threshold(f"mark_{device}", 0.5, data=[], reference=0.6, how="trained", tolerance=0.1, settings=values)
+    writer.write(directory)
+    return Fixtures(directory)
+
+
+def test_a_gpu_budget_without_calibrated_marks_gives_way_to_the_cpu_budget_on_the_gpu(tmp_path):
+    cpu_marks = marks(tmp_path / "cpu", cpu={"width": 16})
     assert budgets.calibrated_classes(BUDGETS, cpu_marks) == {"cpu"}
     budget = budgets.choose(BUDGETS, FakeSession(True), budgets.calibrated_classes(BUDGETS, cpu_marks))
     assert budget.device == "cpu" and budget["width"] == 16 and budget.gpu is True
     assert budget.note == ("Budget: make_cnn(16) for 2 epochs, on a GPU. The GPU budget was skipped: no mark in this "
                            "assignment's fixtures was calibrated on it yet, so the CPU budget runs on the GPU.")
-    both = {**cpu_marks, "mark_gpu": {"value": 0.8, "settings": {"width": 64}}}
+    both = marks(tmp_path / "both", cpu={"width": 16}, gpu={"width": 64})
     assert budgets.calibrated_classes(BUDGETS, both) == {"cpu", "gpu"}
     assert budgets.choose(BUDGETS, FakeSession(True), {"cpu", "gpu"}).device == "gpu"
     # marks calibrated on no budget (or none at all): nothing tells, so the device decides as before
-    assert budgets.calibrated_classes(BUDGETS, {"exact": {"value": 1.0}}) is None
+    assert budgets.calibrated_classes(BUDGETS, marks(tmp_path / "none")) is None
+    assert budgets.calibrated_classes(BUDGETS, marks(tmp_path / "stale", cpu={"width": 8})) is None
     assert budgets.choose(BUDGETS, FakeSession(True), None).device == "gpu"
     assert budgets.choose({"gpu": BUDGETS["gpu"]}, FakeSession(True), {"cpu"}).device == "gpu"  # nothing else
     assert budgets.choose(BUDGETS, FakeSession(False), {"gpu"}).device == "cpu"

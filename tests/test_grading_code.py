@@ -21,16 +21,19 @@ from autograder.assignment import available, load, project_root
 
 
 def own_module_reads(path: Path, own: set[str]) -> list[tuple[str, str, int]]:
-    """(module, attribute, line) for each ``alias.attribute`` where ``alias`` is an import of one of ``own``."""
+    """(module, name, line) for each ``alias.name`` where ``alias`` is an import of one of ``own``, and each
+    ``from module import name`` of one of them."""
     tree = ast.parse(path.read_text(), str(path))
-    aliases = {}
+    aliases, reads = {}, []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for name in node.names:
-                if name.name in own:
-                    aliases[name.asname or name.name] = name.name
-    return [(aliases[node.value.id], node.attr, node.lineno) for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases]
+            aliases.update({name.asname or name.name: name.name for name in node.names if name.name in own})
+        elif isinstance(node, ast.ImportFrom) and node.module in own and not node.level:
+            reads += [(node.module, name.name, node.lineno) for name in node.names if name.name != "*"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            reads.append((aliases[node.value.id], node.attr, node.lineno))
+    return reads
 
 
 @pytest.mark.parametrize("assignment_id", available(project_root()))
@@ -48,7 +51,8 @@ def test_grading_files_read_only_what_their_helpers_define(assignment_id: str) -
 
 
 def test_the_check_sees_a_name_its_helper_lacks(tmp_path: Path) -> None:
-    (tmp_path / "make_fixtures.py").write_text("import toy_helpers as h\nimport os\n\n"
-                                               "def generate(r, out, rng):\n    out['x'] = h.plain(r, os.sep)\n")
+    (tmp_path / "make_fixtures.py").write_text("import toy_helpers as h\nimport os\nfrom toy_helpers import SEEDS\n\n"
+                                               "def generate(r, out, rng):\n"
+                                               "    out['x'] = h.plain(r, os.sep)\n")
     assert own_module_reads(tmp_path / "make_fixtures.py", {"toy_helpers", "make_fixtures"}) == [
-        ("toy_helpers", "plain", 5)]
+        ("toy_helpers", "SEEDS", 3), ("toy_helpers", "plain", 6)]

@@ -230,7 +230,7 @@ def placement_problem(session: Session, budget: Any, seed: int) -> str:
                 f"{sorted(placed)[:4] or 'nothing'}")
     if moved < len(data["X"]) - max((n for n, _ in batches), default=0):
         return (f"of the {len(data['X'])} training images, train_epoch moved {moved} to the device (.cuda() or "
-                f".to(device)), in {len(forwards)} batches: each batch should be")
+                f".to(device)) in {len(forwards)} forward passes: each batch should be")
     return ""
 
 
