@@ -26,12 +26,22 @@ def _describe(value: Any) -> str:
 
 
 def as_array(value: Any, name: str) -> np.ndarray:
-    """``value`` as a numeric ndarray, or a failure saying what it was instead."""
+    """``value`` as a numeric ndarray, converted as numpy's testing converts what it compares (a list or tuple of
+    numbers or of arrays, nested, a 0-d array, a number), or a failure saying what it was instead.
+
+    Plain data only: this runs on the grader's side on what the worker sent (numpy scalars arrive as numbers).
+    """
     __tracebackhide__ = True
     if isinstance(value, np.ndarray):
         array = value
-    elif type(value) in (int, float, bool) or (type(value) in (list, tuple) and _numeric_nested(value)):
+    elif isinstance(value, np.generic) and value.dtype.kind in "biufc":
         array = np.asarray(value)
+    elif type(value) in (int, float, bool, complex) or (type(value) in (list, tuple) and _numeric_nested(value)):
+        try:
+            array = np.asarray(value)
+        except ValueError:  # (numpy >= 1.24 refuses ragged nesting)
+            raise GradingFailure(f"{name}: expected numbers in the shape of an array, got a {type(value).__name__} "
+                                 f"whose items have different shapes ({_item_shapes(value)})") from None
     else:
         raise GradingFailure(f"{name}: expected numbers, got {_describe(value)}")
     if array.dtype.kind not in "biufc":
@@ -39,8 +49,19 @@ def as_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
-def _numeric_nested(value: Any) -> bool:
-    return all(type(v) in (int, float, bool) or (type(v) in (list, tuple) and _numeric_nested(v)) for v in value)
+def _numeric_nested(value: Any, depth: int = 0) -> bool:
+    """A list or tuple of numbers, numeric arrays, or such lists: what ``np.asarray`` makes a numeric array of."""
+    if depth > 32:
+        return False
+    return all(type(v) in (int, float, bool, complex)
+               or (isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind in "biufc")
+               or (type(v) in (list, tuple) and _numeric_nested(v, depth + 1)) for v in value)
+
+
+def _item_shapes(value: Any) -> str:
+    shapes = [np.shape(v) if type(v) is np.ndarray or type(v) not in (list, tuple) else f"{len(v)} items"
+              for v in value[:4]]
+    return ", ".join(str(s) for s in shapes) + (", ..." if len(value) > 4 else "")
 
 
 def assert_shape(actual: Any, shape: tuple[int, ...], name: str) -> np.ndarray:

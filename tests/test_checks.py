@@ -106,6 +106,37 @@ def test_as_array_accepts_nested_numbers() -> None:
     assert as_array(True, "x").dtype == bool
 
 
+@pytest.mark.parametrize("form", [
+    pytest.param(lambda a: [row for row in a], id="list of row arrays"),
+    pytest.param(lambda a: tuple(row for row in a), id="tuple of row arrays"),
+    pytest.param(lambda a: a.tolist(), id="nested lists"),
+    pytest.param(lambda a: [tuple(row) for row in a.tolist()], id="list of tuples"),
+    pytest.param(lambda a: [[np.float64(v) for v in row] for row in a], id="numpy scalars"),
+    pytest.param(lambda a: a.astype(np.float32), id="float32"),
+    pytest.param(lambda a: [row.astype(np.float32) for row in a], id="list of float32 rows"),
+])
+def test_what_numpy_testing_converts_is_compared_as_numpy_testing_compares(form) -> None:
+    # np.testing.assert_almost_equal(expected, actual) converts these and passes them: so does the grader
+    expected = np.array([[0.25, -1.5, 3.0], [2.0, 0.5, -0.125]])
+    np.testing.assert_almost_equal(form(expected), expected, decimal=4)
+    assert_close(form(expected), expected, "dZ", rtol=1e-6, atol=1e-6)
+    assert "differ" in failure(assert_close, form(expected + 1), expected, "dZ")
+    assert "expected shape (3, 2)" in failure(assert_close, form(expected), expected.T, "dZ")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (np.float64(2.5), 2.5), (np.array(2.5), 2.5), (np.int64(3), 3.0), (3, 3.0), (np.array([1, 2]), [1.0, 2.0]),
+])
+def test_numbers_of_any_numeric_dtype_compare_by_value(value, expected) -> None:
+    assert_close(value, np.asarray(expected, dtype=np.float64), "x")
+
+
+def test_ragged_lists_say_their_items_differ_in_shape() -> None:
+    message = failure(assert_close, [np.ones(3), np.ones(2)], np.ones((2, 3)), "dZ")
+    assert message == "dZ: expected numbers in the shape of an array, got a list whose items have different " \
+                      "shapes ((3,), (2,))"
+
+
 def test_complex_result_for_real_expectation() -> None:
     assert "complex" in failure(assert_close, np.ones(2) + 0j, np.ones(2), "x")
     assert_close(np.array([1 + 1j]), np.array([1 + 1j]), "z")
