@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("assignment")
         p.add_argument("--check", action="store_true", help="verify instead of writing: exit 1 when stale")
+        if name == "fixtures":
+            p.add_argument("--seeds", type=int, metavar="N",
+                           help="with --check: rerun only the first N seeds of each trained mark's calibration "
+                                "(quick; their runs are compared, the marks are not recomputed)")
+            p.add_argument("--margins", action="store_true",
+                           help="print each trained mark's fit (mean and spread of the correct runs per variant) "
+                                "and its margin in standard deviations, from the committed fixtures, and exit")
 
     text = ("build, or find already built, the Python environment that an assignment's submission code runs in: "
             "the packages its assignment.toml declares under [environment], installed from environment.lock "

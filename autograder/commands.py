@@ -221,16 +221,26 @@ def _grade_class(a: assignments.Assignment, todo: list, parallel: int, slots: li
 
 def fixtures(args: argparse.Namespace, console: Console) -> int:
     a = assignments.load(args.assignment)
+    if args.margins:
+        for line in fixtures_mod.margin_lines(a.fixtures_dir):
+            console.print(line, markup=False, highlight=False)
+        return 0
+    if args.seeds is not None and not args.check:
+        console.print("[bold red]error:[/] --seeds N is for --check (fixtures calibrated over fewer seeds are not "
+                      "written)")
+        return 2
     if not args.check:
         writer = fixtures_mod.generate(a)
         console.print(f"wrote {len(writer.arrays)} arrays and {len(writer.thresholds)} thresholds to {a.fixtures_dir}")
         if writer.outputs:
             console.print(f"wrote the reference's outputs {', '.join(sorted(writer.outputs))} to {a.reference_dir}")
+        for line in fixtures_mod.margin_lines(a.fixtures_dir):
+            console.print(line, markup=False, highlight=False)
         return 0
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        fixtures_mod.generate(a, Path(tmp))
+        fixtures_mod.generate(a, Path(tmp), seeds_limit=args.seeds)
         found = fixtures_mod.compare(Path(tmp), a.fixtures_dir, Path(tmp) / fixtures_mod.OUTPUTS, a.reference_dir)
     for line in found.notes:
         console.print(f"note: {line}", markup=False, highlight=False)

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from . import calibration as calibration_mod
 from .errors import FixtureError
 
 ARRAYS = "arrays.npz"
@@ -58,9 +59,14 @@ def fingerprint(arrays: Iterable[np.ndarray]) -> str:
 
 
 class FixtureWriter:
-    """Collects what ``generate`` records; ``write`` stores it."""
+    """Collects what ``generate`` records; ``write`` stores it.
 
-    def __init__(self) -> None:
+    ``seeds_limit``: calibrate over the first N seeds only (``seeds``), a quick regeneration for checking (the
+    runs of those seeds are compared within tolerance; the marks, which need every seed, are not).
+    """
+
+    def __init__(self, seeds_limit: int | None = None) -> None:
+        self.seeds_limit = seeds_limit
         self.arrays: dict[str, np.ndarray] = {}
         self.meta: dict[str, Any] = {}
         self.thresholds: dict[str, dict[str, Any]] = {}
@@ -81,12 +87,15 @@ class FixtureWriter:
         self.tolerances[name] = {"rtol": float(rtol), "atol": float(atol)}
 
     def threshold(self, name: str, value: float, *, data: Iterable[np.ndarray], reference: float,
-                  how: str, tolerance: float | None = None, settings: Mapping[str, Any] | None = None) -> None:
+                  how: str, tolerance: float | None = None, settings: Mapping[str, Any] | None = None,
+                  calibration: Mapping[str, Any] | None = None) -> None:
         """Record a pass mark calibrated on ``data`` (the reference scored ``reference``).
 
         ``tolerance``: the mark comes from training, so another machine may move it (and the reference's
         score) by up to this much; None: it is deterministic, bit for bit. ``settings``: what the calibration
-        trained with, which the grading must train with too (a JSON-able mapping: the budget).
+        trained with, which the grading must train with too (a JSON-able mapping: the budget). ``how``: words
+        only, no trained number (those move with the machine). ``calibration``: the record of a fitted mark
+        (``calibration.normal_mark``).
         """
         self.thresholds[name] = {"value": float(value), "reference": float(reference),
                                  "data_fingerprint": fingerprint(data), "how": how}
@@ -94,6 +103,28 @@ class FixtureWriter:
             self.thresholds[name]["tolerance"] = float(tolerance)
         if settings is not None:
             self.thresholds[name]["settings"] = _plain_settings(settings)
+        if calibration is not None:
+            self.thresholds[name]["calibration"] = json.loads(json.dumps(dict(calibration)))
+
+    def seeds(self, seeds: Iterable[int]) -> list[int]:
+        """The calibration seeds to run: ``seeds``, or their first ``seeds_limit`` in a quick regeneration."""
+        seeds = list(seeds)
+        return seeds[:self.seeds_limit] if self.seeds_limit else seeds
+
+    def fitted_threshold(self, name: str, runs: Mapping[str, Iterable[float]], *, seeds: Iterable[int], what: str,
+                         min_spread: float, tolerance: float, data: Iterable[np.ndarray],
+                         settings: Mapping[str, Any] | None = None, higher_passes: bool = True,
+                         false_fail: float = calibration_mod.FALSE_FAIL) -> float:
+        """Record a trained mark set from correct runs (variant -> score per seed, the reference first) by a normal
+        fit with the false-fail rate ``false_fail`` (``calibration.normal_mark``); ``what``: the score in words.
+        Returns the mark."""
+        runs = {variant: [float(v) for v in values] for variant, values in runs.items()}
+        value, record = calibration_mod.normal_mark(runs, seeds=list(seeds), min_spread=min_spread,
+                                                    higher_passes=higher_passes, false_fail=false_fail)
+        reference = record["variants"][next(iter(runs))]["mean"]
+        self.threshold(name, value, data=data, reference=reference, tolerance=tolerance, settings=settings,
+                       how=f"{what}: {calibration_mod.describe(record)}", calibration=record)
+        return value
 
     def reference_output(self, path: str, data: bytes, *, agreement: float) -> None:
         """Record a file the reference produces by training (``path`` inside the reference, e.g. a predictions
@@ -296,7 +327,7 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
+def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int | None = None) -> FixtureWriter:
     """Run the assignment's ``make_fixtures.generate`` on its reference and write the fixtures.
 
     The reference runs in a worker, exactly as submissions do; ``rng`` is seeded from the
@@ -314,7 +345,9 @@ def generate(assignment: Any, directory: Path | None = None) -> FixtureWriter:
     spec = importlib.util.spec_from_file_location(f"_fixtures_{assignment.id}", script)
     if spec is None or not script.is_file():
         raise FixtureError(f"{script} is missing")
-    writer = FixtureWriter()
+    if seeds_limit and directory is None:
+        raise FixtureError("a quick regeneration (fewer calibration seeds) is for checking: give it a folder")
+    writer = FixtureWriter(seeds_limit)
     work = Path(tempfile.mkdtemp(prefix=f"autograder-fixtures-{assignment.id}-"))
     pinned = portable_kernels()  # (the reference's worker gets them: sandbox.worker_env passes KERNEL_ENV on)
     try:
@@ -481,9 +514,12 @@ def _compare_thresholds(new: dict, old: dict, result: Comparison) -> None:
                 result.problems.append(f"threshold {name!r} differs (deterministic): {a['value']!r} now, "
                                        f"{b['value']!r} committed")
             continue
-        fixed = {k: v for k, v in a.items() if k not in ("value", "reference")}
-        if fixed != {k: v for k, v in b.items() if k not in ("value", "reference")}:
+        fixed = {k: v for k, v in a.items() if k not in ("value", "reference", "calibration")}
+        if fixed != {k: v for k, v in b.items() if k not in ("value", "reference", "calibration")}:
             result.problems.append(f"threshold {name!r}: its data, settings or description changed")
+        if "calibration" in a or "calibration" in b:
+            _compare_calibration(name, a, b, tolerance, result)
+            continue
         moved = max(abs(a["value"] - b["value"]), abs(a["reference"] - b["reference"]))
         line = (f"threshold {name!r}: {a['value']:.4f} now, {b['value']:.4f} committed (reference "
                 f"{a['reference']:.4f} / {b['reference']:.4f}; tolerance ±{tolerance:g})")
@@ -491,6 +527,57 @@ def _compare_thresholds(new: dict, old: dict, result: Comparison) -> None:
             result.problems.append(line)
         elif moved:
             result.notes.append(line)
+
+
+def _compare_calibration(name: str, new: dict, old: dict, tolerance: float, result: Comparison) -> None:
+    """A fitted mark is derived from its runs: each fresh run must be within ``tolerance`` of the committed run of
+    the same variant and seed (a quick regeneration runs the first seeds only); the notes say how many standard
+    deviations the fresh runs' means sit from the committed mark."""
+    a, b = new.get("calibration"), old.get("calibration")
+    if a is None or b is None:
+        result.problems.append(f"threshold {name!r} is fitted only in the {'fresh' if a else 'committed'} fixtures")
+        return
+    structure = ("fit", "false_fail", "z", "min_spread", "passes")
+    if any(a[k] != b[k] for k in structure) or list(a["runs"]) != list(b["runs"]):
+        result.problems.append(f"threshold {name!r}: its fit or its variants changed")
+        return
+    seeds = len(a["seeds"])
+    if a["seeds"] != b["seeds"][:seeds]:
+        result.problems.append(f"threshold {name!r}: calibrated over the seeds {a['seeds']} now, {b['seeds']} "
+                               "committed")
+        return
+    for variant in a["runs"]:
+        fresh, committed = np.array(a["runs"][variant]), np.array(b["runs"][variant][:seeds])
+        moved = float(np.max(np.abs(fresh - committed))) if seeds else 0.0
+        if moved > tolerance + 1e-12:
+            result.problems.append(f"threshold {name!r}: a run of {variant} moved by {moved:.4f} (tolerance "
+                                   f"±{tolerance:g}): {fresh.round(4).tolist()} now, {committed.round(4).tolist()} "
+                                   "committed")
+    if seeds < len(b["seeds"]):
+        result.notes.append(f"threshold {name!r}: {seeds} of its {len(b['seeds'])} seeds rerun (a quick check; the "
+                            f"mark {old['value']:.4f} needs them all)")
+        return
+    worst = min(calibration_mod.margins(a, old["value"]).values())
+    line = (f"threshold {name!r}: mark {old['value']:.4f} committed, {new['value']:.4f} from the fresh runs; the fresh "
+            f"runs' worst variant sits {worst:.2f} standard deviations from the committed mark (z = {b['z']:g} at "
+            "the calibration)")
+    if a["runs"] != b["runs"]:
+        result.notes.append(line)
+
+
+def margin_lines(directory: Path) -> list[str]:
+    """For each fitted mark in the fixtures at ``directory``: its runs' fit and margin in standard deviations."""
+    lines = []
+    for name, entry in sorted(Fixtures(directory).manifest.get("thresholds", {}).items()):
+        record = entry.get("calibration")
+        if record is None:
+            lines.append(f"{name}: mark {entry['value']:.4f} (not fitted: {entry['how']})")
+            continue
+        parts = [f"{variant} {v['mean']:.3f} ± {v['sd']:.3f} ({v['margin_sd']:.2f} sd)"
+                 for variant, v in record["variants"].items()]
+        lines.append(f"{name}: mark {entry['value']:.4f} ({record['passes']}), {len(record['seeds'])} seeds; "
+                     + "; ".join(parts))
+    return lines
 
 
 def _compare_outputs(new: dict, old: dict, fresh_dir: Path, committed_dir: Path, result: Comparison) -> None:
