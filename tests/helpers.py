@@ -24,14 +24,15 @@ def failed_numbers(data: dict) -> set[str]:
     return {t["number"] for t in data["tests"] if t["status"] == "failed"}
 
 
-def assert_fixtures_regenerate(assignment_id: str, out: Path) -> None:
+def assert_fixtures_regenerate(assignment_id: str, out: Path, seeds_limit: int | None = None) -> None:
     """Regenerate an assignment's fixtures into ``out`` (as ``autograder fixtures ID --check`` does) and check them
     against the committed ones: deterministic entries bit for bit, trained ones within their tolerance, settings
     equal (that the grading trains with those settings, its reference-full-marks test proves: a mark is refused
-    under others)."""
+    under others). ``seeds_limit``: rerun only the first seeds of each fitted mark's calibration (``--seeds N``): the
+    runs are compared, the marks (which need all ten seeds: the instructor's command) are not recomputed."""
     from autograder import fixtures
 
     loaded = assignment.load(assignment_id, ROOT)
-    fixtures.generate(loaded, out)
+    fixtures.generate(loaded, out, seeds_limit=seeds_limit)
     found = fixtures.compare(out, loaded.fixtures_dir, out / fixtures.OUTPUTS, loaded.reference_dir)
     assert found.ok, found.problems

@@ -97,18 +97,18 @@ def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, ref
     reaches on the same budget and device, the model and every batch on the device, in at most max_ratio times
     the reference's time"""
     feedback(budget.note)
-    accuracy, _, seconds = h.plain_run(submission, budget, h.SEEDS[0])
+    accuracy, _, seconds = h.plain_run(submission, budget, h.GRADING_SEED)
     mark = fixtures.threshold(f"warmup_accuracy_{budget.device}", data=h.fingerprint_data(budget),
                               settings=budget.settings)
     feedback(f"Held-out accuracy {accuracy:.3f} (the mark: {mark:.3f}); training took {seconds:.1f} s.")
     checks.assert_true(accuracy >= mark, f"after the budget the network classifies {accuracy:.1%} of the held-out "
                        f"images; the reference's recipe reaches at least {mark:.1%} on the same budget")
-    problem = h.placement_problem(submission, budget, h.SEEDS[0])
+    problem = h.placement_problem(submission, budget, h.GRADING_SEED)
     checks.assert_true(not problem, problem)
     feedback("The model and every batch went to the device" + (" (counted on this grader, which has no GPU: .cuda() "
              "runs on the CPU)." if budget.device == "cpu" else "."))
     submission.quiesce()  # the reference trains alone: one kernel at a time fits the memory, and a fair clock
-    _, _, reference_s = h.plain_run(reference, budget, h.SEEDS[0])
+    _, _, reference_s = h.plain_run(reference, budget, h.GRADING_SEED)
     checks.assert_true(seconds <= budget.max_ratio * reference_s, f"training took {seconds:.1f} s, "
                        f"{seconds / reference_s:.1f} times the reference's {reference_s:.1f} s on this grader (at most "
                        f"{budget.max_ratio:g} times): is something synchronizing or copying data every batch?")
