@@ -291,8 +291,16 @@ def _read_notebook(path: Path, relative: str, found: Scan) -> None:
 
 
 _MAGIC_LINE = re.compile(r"^(\s*)[!%]")
-_MAGIC_ASSIGN = re.compile(r"^(\s*[\w.\[\], ]+?\s*=\s*)[!%]")
+_TARGETS = re.compile(r"[\w.\[\], ]+")  # what ``x, y = !cmd`` assigns to (matched alone: linear, no backtracking)
 _HELP_LINE = re.compile(r"^\s*[\w.]*\?\??\s*$")
+
+
+def _magic_assignment(line: str) -> str | None:
+    """``x = !ls`` or ``out = %pwd`` as ``x = None``; None for any other line."""
+    head, equals, tail = line.partition("=")
+    if equals and tail.lstrip()[:1] in ("!", "%") and head.strip() and _TARGETS.fullmatch(head.strip()):
+        return f"{head}= None"
+    return None
 
 
 def cell_python(source: str) -> tuple[str | None, str | None]:
@@ -317,8 +325,8 @@ def cell_python(source: str) -> tuple[str | None, str | None]:
             out.append("")
         elif _MAGIC_LINE.match(line):
             out.append(_MAGIC_LINE.match(line).group(1) + "pass")
-        elif _MAGIC_ASSIGN.match(line):
-            out.append(_MAGIC_ASSIGN.match(line).group(1) + "None")
+        elif _magic_assignment(line) is not None:
+            out.append(_magic_assignment(line))
         elif _HELP_LINE.match(line) and line.strip() != "?":
             out.append(line[:len(line) - len(line.lstrip())] + "pass")
         else:
