@@ -233,3 +233,18 @@ def test_bulk_writes_the_audit_into_its_report(klass, tmp_path):
     assert "Imports the students' environment lacks" in page and "<code>seaborn</code>" in page
     assert "plots_with_seaborn" in page and "seaborn==0.13.2" in page
     assert "Imports the students" not in class_report.write_html(tmp_path, outcomes, title="hw6").read_text()
+
+
+def test_a_notebook_kernel_s_staff_notes_reach_the_grading_s_staff_log(tmp_path):
+    """What ``NotebookWorker`` notes for staff (on its factory, the ``NotebookSpec``) reaches the session's notes."""
+    from autograder.session import InProcessWorker, Session
+
+    class Factory:
+        staff_notes = ['add "seaborn==0.13.2" to [environment] packages in ...']
+
+        def __call__(self, root, **_):
+            return InProcessWorker(root)
+
+    with Session(tmp_path, worker_factory=Factory()) as session:
+        session.module("json")
+    assert session.staff_notes == Factory.staff_notes
