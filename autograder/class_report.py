@@ -1,9 +1,11 @@
 """The class report of a bulk run: ``summary.csv`` (a row per submission, a column per test) and ``report.html``.
 
 The page is for the instructor after grading a class: the score histogram, the pass rate of every test as bars,
-the most common failure message of each test with how many submissions hit it, the slowest submissions, and the
-grader's own problems kept apart from students' failures. The figures are matplotlib PNGs embedded in the page.
-The same inputs give the same files, byte for byte (sorted rows, no clock, PNGs without metadata).
+the most common failure message of each test with how many submissions hit it, the slowest submissions, the
+grader's own problems kept apart from students' failures, and the modules submissions import that the students'
+environment lacks (``audit.py``: each with the submissions and the line that adds it). The figures are matplotlib
+PNGs embedded in the page. The same inputs give the same files, byte for byte (sorted rows, no clock, PNGs without
+metadata).
 """
 
 from __future__ import annotations
@@ -104,9 +106,9 @@ def _figures(rows: list[tuple[Outcome, dict[str, Any]]], columns: list[tuple[str
     return histogram, _png(figure)
 
 
-def write_html(out: Path, outcomes: list[Outcome], *, title: str) -> Path:
+def write_html(out: Path, outcomes: list[Outcome], *, title: str, audit: Any = None) -> Path:
     """``report.html``: figures, the most common failure per test, the slowest submissions, the grader's
-    problems."""
+    problems, and (``audit``: an ``audit.Report``) what the submissions import that the environment lacks."""
     e = html.escape
     rows = _load(out, outcomes)
     columns = _columns(rows)
@@ -150,6 +152,10 @@ def write_html(out: Path, outcomes: list[Outcome], *, title: str) -> Path:
                  "</table>"]
     else:
         page.append("<p>None: every submission was graded.</p>")
+    if audit is not None:
+        from .audit import html_section
+
+        page += html_section(audit)
     page.append("</body></html>\n")
     path = out / "report.html"
     path.write_text("\n".join(page))

@@ -4,6 +4,7 @@
     autograder grade ASSIGNMENT PATH [--out F]    grade a submission (folder, .zip or .ipynb): results.json + table
     autograder check ASSIGNMENT PATH              a student's run: public tests only, what went wrong
     autograder bulk ASSIGNMENT DIR --out DIR      grade every submission in a folder, with a CSV summary
+    autograder audit ASSIGNMENT DIR [--json]      what a class's submissions import that the environment lacks
     autograder fixtures ASSIGNMENT [--check]      regenerate fixtures from the reference (or verify them)
     autograder template ASSIGNMENT [--check]      regenerate the student template (or verify it)
     autograder bundle ASSIGNMENT [--out ZIP]      the zip to upload to Gradescope
@@ -94,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", metavar="ADDRESS",
                    help="send each submission to a Ray cluster (`auto`, or the head's host:port); needs "
                         "`pip install .[ray]` here and on every node")
+
+    text = ("before grading a class: read (never run) every submission in FOLDER (a folder, .zip or .ipynb each, as "
+            "`bulk` takes them), .py files and notebook cells, and list each module they import that the "
+            "assignment's students' environment cannot import (not the standard library, not installed, not the "
+            "submission's own), with the submissions that import it and the line that adds it to [environment]. "
+            "Exit status 0 whatever it finds (a report)")
+    p = sub.add_parser("audit", help="what a class's submissions import that the students' environment lacks",
+                       description=text)
+    p.add_argument("assignment")
+    p.add_argument("folder", type=Path, help="holds one folder, .zip or .ipynb per student")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (for machines) instead of tables")
 
     for name, text in (("fixtures", "regenerate fixtures/ID from the reference (--check: deterministic parts bit "
                                     "for bit, trained parts within their stated tolerance)"),

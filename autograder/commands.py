@@ -155,6 +155,7 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
         console.print(f"{len(done)} submission(s) already graded in {args.out} (same files): kept; --regrade grades "
                       "them again", markup=False, highlight=False)
     timeout = args.timeout or a.timeouts.total + 60
+    imports = _bulk_audit(a, args.folder, args.out, console)  # read, not run: said before the grading starts
     outcomes: list = []
     if todo:
         infos = grading.collect(a)  # (collected once, here: what a submission that could not be graded gets)
@@ -178,11 +179,55 @@ def bulk(args: argparse.Namespace, console: Console) -> int:
         outcomes = _grade_class(a, todo, parallel, slots, timeout, fallback, runner, args, console)
     every = sorted(done + outcomes, key=lambda o: o.name)
     summary = class_report.write_summary(args.out, every)
-    page = class_report.write_html(args.out, every, title=f"{a.id}: {a.title}")
+    page = class_report.write_html(args.out, every, title=f"{a.id}: {a.title}", audit=imports)
     tally = bulk_mod.counts(every)
     console.print(f"{len(every)} submissions: {tally['passed']} passed, {tally['failed']} failed, {tally['errored']} "
                   f"errored; {summary} and {page}", markup=False, highlight=False, soft_wrap=True)
     return 0
+
+
+def audit(args: argparse.Namespace, console: Console) -> int:
+    import json
+    import sys
+
+    from . import audit as audit_mod
+
+    a = assignments.load(args.assignment)
+    if not args.folder.is_dir():
+        console.print(f"{args.folder} is not a folder of submissions", markup=False, highlight=False)
+        return 2
+    err = Console(stderr=True)
+    with _progress(err) as progress:
+        task = progress.add_task("reading", total=None)
+        found = audit_mod.audit(a, args.folder, progress=lambda line: err.print(line, markup=False, highlight=False),
+                                on_submission=lambda name: progress.update(task, description=f"reading {name[:40]}"))
+    if args.json:
+        json.dump(found.to_dict(), sys.stdout, indent=1, sort_keys=True)
+        sys.stdout.write("\n")
+    else:
+        audit_mod.print_report(found, console)
+    return 0
+
+
+def _bulk_audit(a: assignments.Assignment, folder: Path, out: Path, console: Console):
+    """``bulk``'s import audit of the class (``audit.py``), for its report and ``audit.json``; None when it could
+    not run (it never stops the grading)."""
+    from . import audit as audit_mod
+    from . import bulk as bulk_mod
+
+    try:
+        found = audit_mod.audit(a, folder)
+        bulk_mod.write_json_atomic(out / "audit.json", found.to_dict())
+    except Exception as exc:  # noqa: BLE001 - a report's section, not the grading
+        console.print(f"the import audit could not run ({type(exc).__name__}: {exc}); grading is not affected",
+                      markup=False, highlight=False, soft_wrap=True)
+        return None
+    for finding in found.findings:
+        if finding.submissions:
+            console.print(f"{len(finding.submissions)} submission(s) import {finding.module}, which {a.id}'s "
+                          f"environment lacks ({finding.reason}): {finding.fix}", markup=False, highlight=False,
+                          soft_wrap=True)
+    return found
 
 
 def _grade_class(a: assignments.Assignment, todo: list, parallel: int, slots: list[str] | None, timeout: float,
@@ -355,4 +400,4 @@ def sandbox(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-__all__ = ["bulk", "bundle", "check", "data", "fixtures", "grade", "list", "sandbox", "template"]
+__all__ = ["audit", "bulk", "bundle", "check", "data", "fixtures", "grade", "list", "sandbox", "template"]

@@ -150,6 +150,36 @@ class Environment:
         return module.split(".")[0] in self.modules
 
 
+#: Import names whose distribution is called otherwise, for the line that adds one to an environment.
+DISTRIBUTION_OF = {"sklearn": "scikit-learn", "PIL": "pillow", "cv2": "opencv-python-headless", "yaml": "pyyaml",
+                   "skimage": "scikit-image", "bs4": "beautifulsoup4", "dateutil": "python-dateutil",
+                   "IPython": "ipython", "zmq": "pyzmq", "attr": "attrs", "pylab": "matplotlib",
+                   "mpl_toolkits": "matplotlib"}
+
+
+def addition(spec: Spec, module: str) -> str:
+    """The one line that tells staff how to give ``spec``'s environment what ``module`` needs: its distribution,
+    at the version another assignment's lock pins when one does (found without a network), and the re-lock."""
+    top = module.split(".")[0]
+    distribution = DISTRIBUTION_OF.get(top, top)
+    versions = set()
+    for lock in sorted(spec.lock_path.parent.parent.glob(f"*/{LOCK_NAME}")):
+        with contextlib.suppress(OSError, ValueError):
+            found = locked_versions(lock.read_text()).get(requirement_name(distribution))
+            if found:
+                versions.add(found)
+    pin = f"=={max(versions, key=_version_key)}" if versions else ""
+    toml = spec.lock_path.parent / "assignment.toml"
+    with contextlib.suppress(ValueError):
+        toml = toml.resolve().relative_to(Path.cwd().resolve())
+    return (f'add "{distribution}{pin}" to [environment] packages in {toml}, then autograder env '
+            f"{spec.assignment_id} --lock")
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(part)) if part.isdigit() else (-1, part) for part in re.split(r"[.+-]", version))
+
+
 # -- building --------------------------------------------------------------------------------------------------
 Progress = Callable[[str], None]
 

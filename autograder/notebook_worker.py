@@ -28,7 +28,7 @@ from .config import Limits
 from .environments import Environment
 from .errors import SubmissionTimeout, WorkerCrashed
 from .sandbox_user import SandboxUser
-from .session import Worker, missing_module_reason
+from .session import Worker, environment_lacks, missing_module_reason, staff_addition
 
 KERNEL_SCRIPT = sandbox.WORKER_SCRIPT.with_name("kernel.py")
 MAX_MESSAGE_BYTES = 16 << 20  # one Jupyter message from the kernel (a plot is well under 1 MB)
@@ -51,6 +51,7 @@ class NotebookSpec:
     source: Path | None = None  # where the notebook is read (the grader's snapshot); None: the kernel's folder
     filenames: tuple[str, ...] = ()  # every notebook of the assignment, when it has several
     records: dict[str, notebook.NotebookRecord] = field(default_factory=dict)
+    staff_notes: list[str] = field(default_factory=list)  # for the staff log (a package the environment lacks)
 
     _loaded: tuple[Path, Any, list[notebook.PlannedCell]] | None = field(default=None, repr=False)
 
@@ -220,7 +221,12 @@ class NotebookWorker(Worker):
         match = re.match(r"No module named '([^']+)'", evalue)
         if not match:
             return None
-        return f"ModuleNotFoundError: {missing_module_reason(match.group(1), self.process.root, self.spec.environment)}"
+        missing, root, environment = match.group(1), self.process.root, self.spec.environment
+        if environment is not None and environment_lacks(missing, root, environment):
+            note = staff_addition(missing, environment)
+            if note not in self.spec.staff_notes:
+                self.spec.staff_notes.append(note)
+        return f"ModuleNotFoundError: {missing_module_reason(missing, root, environment)}"
 
     def stop(self) -> None:
         client = getattr(self, "_client", None)

@@ -202,14 +202,37 @@ def _round_trip(header: Any, buffers: list[bytes]) -> tuple[Any, list[bytes]]:
     return wire.read_frame(read_exact, 1 << 40)
 
 
+def _ours(missing: str, root: Path, requested: str) -> bool:
+    """Whether ``missing`` names the submission's own module (a file or folder in ``root``, or what the grading
+    tests asked for)."""
+    top = missing.split(".")[0]
+    asked = requested == missing or requested.startswith(missing + ".")
+    return bool(asked or top and any(os.path.lexists(root / name) for name in (top, f"{top}.py")))  # no link followed
+
+
+def environment_lacks(missing: str, root: Path, environment: Environment | None, requested: str = "") -> bool:
+    """Whether ``import missing`` failed because the students' environment has no distribution for it (what
+    ``autograder audit`` flags before grading): not the submission's own module, not the standard library."""
+    top = missing.split(".")[0]
+    return (environment is not None and bool(top) and not _ours(missing, root, requested)
+            and top not in getattr(sys, "stdlib_module_names", ()) and not environment.has_module(top))
+
+
+def staff_addition(missing: str, environment: Environment) -> str:
+    """The staff log's line for a module the environment lacks: what to add to the environment, and how."""
+    from .environments import addition
+
+    top = missing.split(".")[0]
+    return (f"the submission imports `{top}`, which {environment.spec.assignment_id}'s environment lacks (students "
+            f"lost the tests that needed it); if the course's environment has it, {addition(environment.spec, top)}")
+
+
 def missing_module_reason(missing: str, root: Path, environment: Environment | None, requested: str = "") -> str:
     """Why ``import missing`` failed, as what happened: a file missing from the submission in ``root``, or a
     package missing from the assignment's environment (never "not implemented"). ``requested``: the module the
     grading tests asked for, which is the submission's own."""
     top = missing.split(".")[0]
-    asked = requested == missing or requested.startswith(missing + ".")
-    ours = top and any(os.path.lexists(root / name) for name in (top, f"{top}.py"))  # no symlink followed
-    if asked or ours:
+    if _ours(missing, root, requested):
         path = missing.replace(".", "/")
         return f"there is no module {missing!r}: is {path}.py in your submission, at the right place?"
     if top in getattr(sys, "stdlib_module_names", ()):  # the machine's Python was built or packaged without it
@@ -305,8 +328,14 @@ class Session:
                     code = line.removeprefix(NOTE_PREFIX).strip() if line.startswith(NOTE_PREFIX) else None
                     if code in NOTES and NOTES[code] not in self.notes:
                         self.notes.append(NOTES[code])
-                    if code in STAFF_NOTES and STAFF_NOTES[code] not in self.staff_notes:
-                        self.staff_notes.append(STAFF_NOTES[code])
+                    if code in STAFF_NOTES:
+                        self._staff(STAFF_NOTES[code])
+        for note in getattr(self._factory, "staff_notes", ()):  # a notebook's cells' (NotebookSpec.staff_notes)
+            self._staff(note)
+
+    def _staff(self, note: str) -> None:
+        if note not in self.staff_notes:
+            self.staff_notes.append(note)
 
     @property
     def notebook_record(self) -> Any:
@@ -359,7 +388,10 @@ class Session:
             raise self._explain_missing(exc, doing, requested) from None
 
     def _explain_missing(self, exc: StudentCodeError, doing: str, requested: str = "") -> StudentCodeError:
-        why = missing_module_reason(exc.missing_module or "", self.root, self.environment, requested)
+        missing = exc.missing_module or ""
+        why = missing_module_reason(missing, self.root, self.environment, requested)
+        if self.environment is not None and environment_lacks(missing, self.root, self.environment, requested):
+            self._staff(staff_addition(missing, self.environment))
         return type(exc)(f"{doing} raised ModuleNotFoundError: {why}{exc.at}", exc_type=exc.exc_type,
                          traceback=exc.traceback, where=exc.where, missing_module=exc.missing_module)
 

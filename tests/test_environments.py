@@ -188,6 +188,11 @@ def test_a_missing_module_is_said_as_what_happened(hw6_env, tmp_path):
         assert "not implemented" not in " ".join(message(n) for n in ("uses_seaborn", "uses_pkg", "layers"))
         with pytest.raises(StudentCodeError, match="not implemented yet"):
             session.module("stub").f()
+    # Staff read the one line to add (seaborn's version from another assignment's lock), for seaborn alone.
+    assert len(session.staff_notes) == 1, session.staff_notes
+    assert 'hw6\'s environment lacks' in session.staff_notes[0]
+    assert 'add "seaborn==0.13.2" to [environment] packages in ' in session.staff_notes[0]
+    assert session.staff_notes[0].endswith("tests/grading/hw6/assignment.toml, then autograder env hw6 --lock")
     # A standard-library module the machine's Python lacks (Debian's Python without python3-tk has no tkinter).
     why = missing_module_reason("tkinter", tmp_path, hw6_env)
     assert "part of Python's standard library" in why and "python3-tk" in why and "environment" not in why
@@ -227,12 +232,17 @@ def test_a_notebook_cell_importing_a_missing_package_says_so(hw6_env, tmp_path):
     from autograder.notebook_worker import NotebookWorker
 
     (tmp_path / "helpers.py").write_text("")
-    kernel = SimpleNamespace(spec=SimpleNamespace(environment=hw6_env), process=SimpleNamespace(root=tmp_path))
+    kernel = SimpleNamespace(spec=SimpleNamespace(environment=hw6_env, staff_notes=[]),
+                             process=SimpleNamespace(root=tmp_path))
     explain = NotebookWorker._missing_package
     assert explain(kernel, "No module named 'seaborn'").startswith(
         "ModuleNotFoundError: `seaborn` is not installed in this assignment's environment (it has: numpy 1.26.4")
     assert "the environment has 'numpy', but not this part of it" in explain(kernel, "No module named 'numpy.nothere'")
     assert "is helpers/part.py in your submission" in explain(kernel, "No module named 'helpers.part'")
+    # staff read the one line to add, once, and only for the package the environment lacks
+    assert len(kernel.spec.staff_notes) == 1
+    assert 'add "seaborn==0.13.2" to [environment] packages in ' in kernel.spec.staff_notes[0]
+    assert kernel.spec.staff_notes[0].endswith("tests/grading/hw6/assignment.toml, then autograder env hw6 --lock")
     assert "neither in your submission nor installed for grading" in explain(
         SimpleNamespace(spec=SimpleNamespace(environment=None), process=kernel.process), "No module named 'seaborn'")
     assert explain(kernel, "cannot import name 'x'") is None  # not a missing module: Python's words stand

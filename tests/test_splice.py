@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.splice import SpliceError, build_submission, load_cases
+from tests.support.splice import SpliceError, build_submission, load_cases, prepend_code
 
 MODULE = '''\
 """A tiny module."""
@@ -136,6 +136,22 @@ def test_append_adds_module_level_code(tmp_path: Path, reference: Path) -> None:
     namespace: dict = {}
     exec(compile(text, "shapes.py", "exec"), namespace)
     assert namespace["helper"](5) == 10
+
+
+def test_prepend_puts_code_first_after_the_docstring(tmp_path: Path, reference: Path) -> None:
+    case = make_case(
+        tmp_path,
+        BUGGY + '[[replace]]\ntarget = "pkg/shapes.py::helper"\nsource = "helper.py"\n'
+        + '[[prepend]]\nfile = "pkg/shapes.py"\nsource = "first.py"\n',
+        helper="def helper(x):\n    return x - 1\n",
+        first="from typing import Literal\n",
+    )
+    build_submission(case, reference, tmp_path / "out")
+    text = (tmp_path / "out" / "pkg" / "shapes.py").read_text(encoding="utf-8")
+    assert text == MODULE.replace("x + 1", "x - 1").replace('module."""\n', 'module."""\nfrom typing import Literal\n')
+    assert prepend_code("from __future__ import annotations\nx = 1\n", "import os") == \
+        "from __future__ import annotations\nimport os\nx = 1\n"
+    assert prepend_code("x = 1\n", "import os\n") == "import os\nx = 1\n"
 
 
 @pytest.mark.parametrize(

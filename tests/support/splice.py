@@ -14,6 +14,10 @@ A corpus case is a folder holding ``case.toml`` and the snippet files it names::
     file = "neural_networks/layers.py"
     source = "helpers.py"
 
+    [[prepend]]                     # optional: module-level code at the top of a file (after its docstring
+    file = "neural_networks/layers.py"  # and __future__ imports), as an edition's own imports begin it
+    source = "imports.py"
+
 Replacements work on line ranges found with ``ast`` (``lineno``/``end_lineno`` of the def and
 its decorators), so every other byte of the target file is left exactly as it was.
 """
@@ -33,7 +37,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["CASE_FILE", "KINDS", "SpliceError", "build_submission", "load_case", "load_cases"]
+__all__ = ["CASE_FILE", "KINDS", "SpliceError", "build_submission", "load_case", "load_cases", "prepend_code"]
 
 CASE_FILE = "case.toml"
 KINDS = ("buggy", "alternative", "hostile")
@@ -77,7 +81,8 @@ def load_case(case_dir: Path) -> dict[str, Any]:
         raise bad("an alternative keeps full marks: 'lost' must be []")
     if case["kind"] == "buggy" and not lost:
         raise bad("a buggy case must lose at least one test")
-    for key, fields in (("replace", ("target", "source")), ("append", ("file", "source"))):
+    for key, fields in (("replace", ("target", "source")), ("append", ("file", "source")),
+                        ("prepend", ("file", "source"))):
         entries = case.setdefault(key, [])
         if not isinstance(entries, list):
             raise bad(f"'{key}' must be an array of tables ([[{key}]])")
@@ -85,15 +90,15 @@ def load_case(case_dir: Path) -> dict[str, Any]:
             for field in fields:
                 if not isinstance(entry.get(field), str) or not entry[field]:
                     raise bad(f"every [[{key}]] needs a string '{field}': {entry!r}")
-    if not case["replace"] and not case["append"]:
-        raise bad("a case must have at least one [[replace]] or [[append]]")
+    if not case["replace"] and not case["append"] and not case["prepend"]:
+        raise bad("a case must have at least one [[replace]], [[append]] or [[prepend]]")
     return case
 
 
 def build_submission(case_dir: Path, reference: Path, dest: Path) -> dict[str, Any]:
     """Copy ``reference`` to ``dest`` (which must not exist) and apply the case in ``case_dir``.
 
-    Replacements are applied in file order, then appends. Returns the parsed case dict.
+    Replacements are applied in file order, then appends, then prepends. Returns the parsed case dict.
     Raises :class:`SpliceError` when the case is malformed or a target cannot be found.
     """
     case_dir, reference, dest = Path(case_dir), Path(reference), Path(dest)
@@ -121,6 +126,13 @@ def build_submission(case_dir: Path, reference: Path, dest: Path) -> dict[str, A
         source = target_file.read_bytes().decode("utf-8")
         new = append_code(source, snippet)
         _check_parses(new, f"{case_dir.name}: {entry['file']} after appending {entry['source']}")
+        target_file.write_bytes(new.encode("utf-8"))
+
+    for entry in case["prepend"]:
+        target_file = _inside(dest, entry["file"], case_dir)
+        snippet = _read_snippet(case_dir, entry["source"])
+        new = prepend_code(target_file.read_bytes().decode("utf-8"), snippet)
+        _check_parses(new, f"{case_dir.name}: {entry['file']} after prepending {entry['source']}")
         target_file.write_bytes(new.encode("utf-8"))
     return case
 
@@ -160,6 +172,23 @@ def append_code(source: str, snippet: str) -> str:
         source += newline
     body = textwrap.dedent(snippet).strip("\r\n")
     return source + newline + newline.join(body.splitlines()) + newline
+
+
+def prepend_code(source: str, snippet: str) -> str:
+    """Return ``source`` with ``snippet`` (dedented) as its first statements: after the module docstring and any
+    ``from __future__`` imports (which must stay first), every other byte kept."""
+    tree = _check_parses(source, "file to prepend to")
+    after = 0
+    for index, node in enumerate(tree.body):
+        docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and \
+            isinstance(node.value.value, str)
+        if not (docstring or isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            break
+        after = node.end_lineno
+    lines = io.StringIO(source, newline="").readlines()
+    newline = _line_ending(lines[0]) if lines else "\n"
+    body = textwrap.dedent(snippet).strip("\r\n")
+    return "".join(lines[:after]) + newline.join(body.splitlines()) + newline + "".join(lines[after:])
 
 
 def _find(tree: ast.Module, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef:

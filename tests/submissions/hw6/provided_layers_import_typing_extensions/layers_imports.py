@@ -1,0 +1,1 @@
+from typing_extensions import Literal  # noqa: F811  (the course's edition, before typing.Literal)
