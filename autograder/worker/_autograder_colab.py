@@ -27,7 +27,8 @@ is mapped when, made normal (``..`` removed as text), it is ``/content`` or unde
 inside ``root``, and any other path is left as it is, so the stand-in gives the code nothing it could not reach
 without it. Not mapped: native code that opens a path itself (other C extensions), functions a library bound
 before the kernel started (``from os import stat`` in an already imported module), and a subprocess (the grader
-runs none). ``os.getcwd()`` after ``%cd /content/...`` says the real folder.
+runs none). ``os.getcwd()`` after ``%cd /content/...`` says the real folder. Where ``/content`` exists (Colab
+itself, a student running the kit there) it keeps its meaning, and a real ``google.colab`` comes first.
 
 This file imports nothing of the grader.
 """
