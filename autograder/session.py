@@ -46,6 +46,10 @@ NOTES = {
     "cuda-on-cpu": "No GPU on the grader: 'cuda' ran on the CPU instead.",
     "cuda-shim-failed": "The grader could not set up its CPU fallback for CUDA; code that needs CUDA may fail.",
     "shell-skipped": "Shell commands (lines starting with !) were skipped: the grader runs none.",
+    "colab-shim": "Colab's google.colab is not available on the grader: drive.mount and the other Colab calls did "
+                  "nothing.",
+    "colab-content": "Paths under /content (Colab's working folder) were your notebook's own folder on the grader: "
+                     "files it saved there stayed there, and files only on your Drive are not there.",
 }
 #: Codes for the staff log only.
 STAFF_NOTES = {

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from autograder import assignment, grading, results
+from autograder.session import NOTES
 from autograder.template import stale_files
 from tests import helpers
 
@@ -119,6 +120,7 @@ def test_correct_but_different_notebook_keeps_full_marks(tmp_path):
     data, report = grade(path, tmp_path / "results.json")
     assert report.ok, report.errors
     assert lost(data) == set(), {t["number"]: t["output"][:300] for t in data["tests"] if t["score"] < t["max_score"]}
+    assert f"Note: {NOTES['colab-shim']}" in data["output"]  # the Drive lines did nothing, and the student is told
 
 
 def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(tmp_path):

@@ -38,3 +38,4 @@ def test_case_loses_exactly_its_parts(case_dir, tmp_path):
         assert case.get("message", "") in said[number], f"test {number}: {said[number]}"
     if case["kind"] == "alternative" and case.get("message"):
         assert any(case["message"] in text for text in said.values()), said
+    assert case.get("note", "") in data.get("output", ""), data.get("output")

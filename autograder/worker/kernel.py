@@ -8,7 +8,9 @@ sockets. Three things differ from a stock kernel:
 - what each cell prints is capped (``--cell-output``), so a flood cannot fill the grader's memory;
 - shell escapes (``!pip install``, ``!nvidia-smi``, ``x = !ls``) print a notice instead of running,
   so a notebook written for Colab neither hangs on the network nor breaks grading;
-- ``_autograder_cudashim`` maps ``'cuda'`` to the CPU when there is no GPU (and says so once).
+- ``_autograder_cudashim`` maps ``'cuda'`` to the CPU when there is no GPU (and says so once);
+- ``_autograder_colab`` makes ``google.colab`` importable, its calls (``drive.mount``, ...) doing nothing, and
+  ``/content`` (Colab's working folder) mean the kernel's own folder (each said once).
 
 When the grader has run the cells it wants, it executes ``import _autograder_bridge; ...serve()``
 in the kernel: from then on the kernel answers the grader's requests on fd N (the same protocol as
@@ -72,7 +74,7 @@ def main(argv: list[str]) -> None:
     connection = argv[argv.index("--connection") + 1]
     cell_output = int(argv[argv.index("--cell-output") + 1]) if "--cell-output" in argv else 1 << 16
 
-    sys.path.insert(0, str(HERE))  # _autograder_bridge, _autograder_probes, _autograder_cudashim
+    sys.path.insert(0, str(HERE))  # _autograder_bridge, _autograder_probes, _autograder_cudashim, _autograder_colab
     import _autograder_bridge
 
     _autograder_bridge.run.apply_limits(limits)
@@ -82,11 +84,14 @@ def main(argv: list[str]) -> None:
     if root not in sys.path:
         sys.path.insert(1, root)
 
+    import _autograder_colab
     import _autograder_cudashim
 
     _autograder_bridge.FD = fd
     _autograder_bridge.ROOT = root
     _autograder_cudashim.install()
+    # Before IPython is imported: the `open` it gives the notebook wraps io.open as it finds it then.
+    _autograder_colab.install(root)
 
     from ipykernel.kernelapp import IPKernelApp
 

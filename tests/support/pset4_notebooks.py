@@ -9,6 +9,7 @@ reference cannot silently empty a case) and writes the notebook to ``out``. A co
     kind = "buggy"                  # or "alternative"
     lost = ["2.3a"]                 # graded test numbers the case must fail; [] for alternatives
     message = "zero_grad"           # optional: text each lost test's message holds (an alternative's feedback)
+    note = "google.colab"           # optional: text the top of results.json holds (a note of the grader's)
 
     [[edit]]                        # replace text in the code cell that starts with `cell`
     cell = "## for reproducibility"
@@ -201,7 +202,7 @@ def build_case(case_dir: Path, out: Path) -> dict:
     """The reference with the case's edits, written to ``out``; returns the case's table."""
     case = tomllib.loads((Path(case_dir) / "case.toml").read_text())
     assert case.get("kind") in CASE_KINDS, f"{case_dir}: kind must be one of {CASE_KINDS}"
-    assert set(case) <= {"description", "kind", "lost", "message", "edit", "cell"}, sorted(case)
+    assert set(case) <= {"description", "kind", "lost", "message", "note", "edit", "cell"}, sorted(case)
     assert (case["kind"] == "alternative") == (case["lost"] == []), f"{case_dir}: alternatives lose nothing"
     nb = nbformat.read(REFERENCE, as_version=4)
     for change in case.get("edit", []):
