@@ -112,12 +112,13 @@ class FixtureWriter:
         return seeds[:self.seeds_limit] if self.seeds_limit else seeds
 
     def fitted_threshold(self, name: str, runs: Mapping[str, Iterable[float]], *, seeds: Iterable[int], what: str,
-                         min_spread: float, tolerance: float, data: Iterable[np.ndarray],
+                         min_spread: float, tolerance: float | None, data: Iterable[np.ndarray],
                          settings: Mapping[str, Any] | None = None, higher_passes: bool = True,
                          false_fail: float = calibration_mod.FALSE_FAIL) -> float:
         """Record a trained mark set from correct runs (variant -> score per seed, the reference first) by a normal
-        fit with the false-fail rate ``false_fail`` (``calibration.normal_mark``); ``what``: the score in words.
-        Returns the mark."""
+        fit with the false-fail rate ``false_fail`` (``calibration.normal_mark``); ``what``: the score in words;
+        ``tolerance`` None: the runs are deterministic (numpy), compared bit for bit like the mark. Returns the
+        mark."""
         runs = {variant: [float(v) for v in values] for variant, values in runs.items()}
         value, record = calibration_mod.normal_mark(runs, seeds=list(seeds), min_spread=min_spread,
                                                     higher_passes=higher_passes, false_fail=false_fail)

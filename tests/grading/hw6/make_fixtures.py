@@ -15,7 +15,6 @@ import hw6_helpers as h  # importable while fixtures are generated (grading.test
 import numpy as np
 
 IRIS_MIN_SPREAD = 1 / 30  # the least spread the mark's fit assumes: one of the 30 test flowers
-IRIS_TOLERANCE = 1 / 30  # float64 SGD; another machine's rounding may flip one test flower at most
 
 # Section 7 of the seed (Kaggle), graded as 8.1 / 8.2 from the submission's predictions CSVs. The reference's
 # scripts train on a bounded budget here (a few epochs on a subset of the training images, on CPU), so
@@ -176,7 +175,7 @@ def iris(reference, out, rng) -> None:
     seeds = out.seeds(h.IRIS_CALIBRATION_SEEDS)
     runs = [accuracy] + [h.iris_training(reference, arrays, shuffle_seed=seed)[0] for seed in seeds[1:]]
     out.fitted_threshold("iris_accuracy", {"reference": runs}, seeds=seeds, min_spread=IRIS_MIN_SPREAD,
-                         tolerance=IRIS_TOLERANCE, data=[arrays[n] for n in h.IRIS_ARRAYS], settings=h.IRIS,
+                         tolerance=None, data=[arrays[n] for n in h.IRIS_ARRAYS], settings=h.IRIS,
                          what="test accuracy after the grader's training routine (the order of the examples "
                               "seeded)")
 
