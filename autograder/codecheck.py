@@ -2,16 +2,24 @@
 
 Used where an assignment forbids a construction: a Python loop over the examples of a batch
 ("no loops over training points") or a required call (np.einsum). Static checks are paired with a
-runtime ratio against the reference, since code can hide a loop in a helper.
+runtime ratio against the reference, since code can hide a loop in a helper. Both reward what is absent
+(a loop, slowness), so a starter's stub would pass them: ``assert_implemented`` is their gate, giving a
+test that times or reads a function its points only once that function returns an output of the right shape
+and its body is more than a stub (``stub_body``). It asks nothing of the values: a wrong but vectorized
+implementation keeps a vectorization test, and loses the tests of its values.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import GradingFailure
+import numpy as np
+
+from .errors import GradingFailure, StudentCodeError
 
 
 def _source(path: Path) -> str:
@@ -234,3 +242,116 @@ def assert_runtime_ratio(student_s: float, reference_s: float, name: str, *, max
             f"{name} took {student_s * 1e3:.1f} ms, {ratio:.1f} times the reference solution's "
             f"{reference_s * 1e3:.1f} ms on the same input (at most {max_ratio:g} times is allowed): "
             "is it looping over the examples?")
+
+
+# -- stubs: the gate of the tests above ---------------------------------------------------------------------
+def _is_placeholder(value: ast.AST | None) -> bool:
+    """``None`` or ``...``: what a starter puts where the student's value goes."""
+    return value is None or (isinstance(value, ast.Constant) and (value.value is None or value.value is ...))
+
+
+def _set_names(func: ast.FunctionDef) -> set[str]:
+    """Names ``func`` binds to something other than a placeholder: its parameters, every assignment, loop
+    target, import, ``with ... as``, and what it declares global or nonlocal (set elsewhere)."""
+    a = func.args
+    names = {arg.arg for arg in a.posonlyargs + a.args + a.kwonlyargs}
+    names.update(arg.arg for arg in (a.vararg, a.kwarg) if arg is not None)
+    placeholders = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Assign) and _is_placeholder(node.value):
+            placeholders.update(id(t) for t in node.targets)
+        elif isinstance(node, ast.AnnAssign) and _is_placeholder(node.value):
+            placeholders.add(id(node.target))
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)) and id(node) not in placeholders:
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def _is_stub_statement(node: ast.stmt, set_names: set[str]) -> bool:
+    if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+        return True  # pass, ..., a docstring
+    if isinstance(node, ast.Raise):
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    if isinstance(node, ast.Return):
+        return _is_placeholder(node.value) or (isinstance(node.value, ast.Name) and node.value.id not in set_names)
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):  # dX = None
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return _is_placeholder(node.value) and all(isinstance(t, ast.Name) for t in targets)
+    return False
+
+
+def stub_body(func: ast.FunctionDef) -> str | None:
+    """``func``'s body as source when it only stands where code is still to be written, else None.
+
+    A stub's statements are ``pass``, ``...``, a docstring, ``raise NotImplementedError(...)``, a placeholder
+    (``dX = None``) and ``return`` of nothing, ``None``, ``...`` or a name the function never sets to anything
+    else (the course's ``return dX`` after ``### YOUR CODE HERE ###``). One statement that does anything else
+    makes it code, whatever it computes.
+    """
+    body = func.body
+    set_names = _set_names(func)
+    if not all(_is_stub_statement(node, set_names) for node in body):
+        return None
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+            body[0].value.value, str):
+        body = body[1:]
+    if not body:
+        return "only a docstring"
+    text = "; ".join(ast.unparse(node) for node in body)
+    return f"only `{text if len(text) <= 80 else text[:77] + '...'}`"
+
+
+def find_stub(path: Path, qualname: str) -> str | None:
+    """``stub_body`` of ``qualname`` in ``path``; None also when the file or the function cannot be read
+    statically (a method assigned or inherited): only what the source shows is ever called a stub."""
+    try:
+        func, _ = find_function(path, qualname)
+    except GradingFailure:
+        return None
+    return stub_body(func)
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if value is None or value is ...:
+        return repr(value)
+    from .session import RemoteObject
+
+    if isinstance(value, RemoteObject):
+        return f"an object of type {value.remote_type}"
+    return f"{type(value).__name__} {value!r:.60}"
+
+
+def assert_implemented(call: Callable[[], Any], shape: tuple[int, ...], name: str, *, returns: str, test: str,
+                       source: tuple[Path, str] | None = None) -> np.ndarray:
+    """The gate of a test that rewards what is absent (no loop, a short run time): run ``call`` once (``name``
+    on one of the test's inputs) and fail unless it returned a numeric array of ``shape`` and the function's
+    body (``source``: its file and qualname) is not a stub. Returns the array.
+
+    Values are not checked: a wrong but vectorized implementation passes the gate. The message says what
+    happened ("returned None", the exception it raised), and that ``test`` gives its points only to an
+    implementation that returns ``returns`` of ``shape``.
+    """
+    __tracebackhide__ = True
+    stub = find_stub(*source) if source is not None else None
+    guess = f" (its body is {stub}: the starter's stub?)" if stub else ""
+    needs = f"{test} gives its points only to an implementation that returns {returns} of shape {tuple(shape)}"
+    try:
+        value = call()
+    except StudentCodeError as exc:
+        raise type(exc)(f"{exc.message}{guess}: {needs}", exc_type=exc.exc_type, traceback=exc.traceback,
+                        where=exc.where, missing_module=exc.missing_module) from None
+    if not (isinstance(value, np.ndarray) and value.dtype.kind in "biufc" and value.shape == tuple(shape)):
+        raise GradingFailure(f"{name} returned {_described(value)}{guess}: {needs}")
+    if stub:
+        raise GradingFailure(f"{name}: the body of {source[1]} is {stub} (the starter's stub?): {needs}")
+    return value

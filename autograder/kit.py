@@ -77,7 +77,8 @@ def public_source(source: str, assignment: Assignment) -> tuple[str, list[str]]:
         if visibility in VISIBLE and assignment.part_state(part) != "off" and not uses_reference:
             continue
         if visibility in VISIBLE and assignment.part_state(part) != "off":
-            needs_reference.append(ast.get_docstring(node) or node.name)
+            doc = (ast.get_docstring(node) or "").strip()
+            needs_reference.append(doc.splitlines()[0].strip() if doc else node.name)  # its name, as plugin.py's
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         cut.append((start, node.end_lineno))
     for start, end in sorted(cut, reverse=True):

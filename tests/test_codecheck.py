@@ -458,3 +458,102 @@ def test_notebook_functions_are_found_across_cells_and_magics(tmp_path):
     (tmp_path / "bad.ipynb").write_text("{not json")
     with pytest.raises(GradingFailure, match="could not read bad.ipynb"):
         find_function(tmp_path / "bad.ipynb", "KNN.one")
+
+
+# -- stubs: the gate of the vectorization and run-time tests ------------------------------------------------
+STUBS = {
+    "template_raise": ('"""Backward pass."""\nraise NotImplementedError("YOUR CODE HERE")',
+                       "only `raise NotImplementedError('YOUR CODE HERE')`"),
+    "course_return_unset": ("### YOUR CODE HERE ###\nreturn dX", "only `return dX`"),
+    "placeholder_then_return": ("dX = None\nreturn dX", "only `dX = None; return dX`"),
+    "pass": ("pass", "only `pass`"),
+    "ellipsis": ("...", "only `...`"),
+    "return_none": ('"""doc"""\nreturn None', "only `return None`"),
+    "docstring_only": ('"""Backward pass."""', "only a docstring"),
+    "raise_then_unreachable_return": ('raise NotImplementedError("YOUR CODE HERE")\nreturn dists',
+                                      "only `raise NotImplementedError('YOUR CODE HERE'); return dists`"),
+}
+NOT_STUBS = {
+    "returns_a_parameter": "return dLdY",
+    "computes": "dX = np.zeros_like(self.cache['X'])\nreturn dX",
+    "returns_cached": "return self.cache['X'] * dLdY",
+    "placeholder_then_set": "dX = None\ndX = dLdY * 2\nreturn dX",
+    "imported_name": "from numpy import zeros as dX\nreturn dX",
+    "other_exception": "raise ValueError('no')",
+    "set_in_a_loop": "for dX in [dLdY]:\n    pass\nreturn dX",
+}
+
+
+def stub_of(tmp_path: Path, body: str) -> str | None:
+    from autograder.codecheck import find_stub
+
+    source = "import numpy as np\n\n\nclass Layer:\n    def backward(self, dLdY):\n" + textwrap.indent(body, " " * 8)
+    path = tmp_path / "layer.py"
+    path.write_text(source + "\n")
+    return find_stub(path, "Layer.backward")
+
+
+@pytest.mark.parametrize("case", sorted(STUBS))
+def test_stub_bodies_are_found(tmp_path: Path, case: str) -> None:
+    body, shown = STUBS[case]
+    assert stub_of(tmp_path, body) == shown
+
+
+@pytest.mark.parametrize("case", sorted(NOT_STUBS))
+def test_code_is_not_a_stub(tmp_path: Path, case: str) -> None:
+    assert stub_of(tmp_path, NOT_STUBS[case]) is None
+
+
+def test_a_function_not_found_statically_is_not_called_a_stub(tmp_path: Path) -> None:
+    from autograder.codecheck import find_stub
+
+    path = tmp_path / "layer.py"
+    path.write_text("class Layer:\n    backward = staticmethod(lambda dLdY: dLdY)\n")
+    assert find_stub(path, "Layer.backward") is None
+    assert find_stub(tmp_path / "missing.py", "Layer.backward") is None
+
+
+def test_assert_implemented_says_what_happened(tmp_path: Path) -> None:
+    import numpy as np
+
+    from autograder.codecheck import assert_implemented
+    from autograder.errors import NotImplementedYet, StudentCodeError
+
+    stub_path = tmp_path / "layer.py"
+    stub_path.write_text("class Pool2D:\n    def backward(self, dLdY):\n        ### YOUR CODE HERE ###\n"
+                         "        return dX\n\n    def forward(self, X):\n        return X[:, ::2, ::2]\n")
+    kw = dict(returns="dX", test="the vectorization test")
+    good = np.zeros((4, 2))
+    assert assert_implemented(lambda: good, (4, 2), "f(X)", **kw) is good
+    # a wrong but vectorized implementation (right shape, any values) passes
+    assert_implemented(lambda: np.full((4, 2), 7.0), (4, 2), "f(X)", **kw,
+                       source=(stub_path, "Pool2D.forward"))
+    with pytest.raises(GradingFailure) as info:
+        assert_implemented(lambda: None, (4, 2), "Pool2D.backward(dLdY)", **kw, source=(stub_path, "Pool2D.backward"))
+    assert str(info.value) == ("Pool2D.backward(dLdY) returned None (its body is only `return dX`: the starter's "
+                               "stub?): the vectorization test gives its points only to an implementation that "
+                               "returns dX of shape (4, 2)")
+    with pytest.raises(GradingFailure, match=r"returned an array of shape \(4, 3\): the vectorization"):
+        assert_implemented(lambda: np.zeros((4, 3)), (4, 2), "f(X)", **kw)
+    with pytest.raises(GradingFailure, match="returned None: the vectorization"):
+        assert_implemented(lambda: None, (4, 2), "f(X)", **kw, source=(stub_path, "Pool2D.forward"))
+    with pytest.raises(GradingFailure, match="the body of Pool2D.backward is only `return dX`"):
+        assert_implemented(lambda: good, (4, 2), "f(X)", **kw, source=(stub_path, "Pool2D.backward"))
+
+    def raises(error):
+        def call():
+            raise error
+        return call
+
+    with pytest.raises(NotImplementedYet) as raised:
+        assert_implemented(raises(NotImplementedYet("f(X): not implemented yet (NotImplementedError)",
+                                                    exc_type="NotImplementedError")), (4, 2), "f(X)", **kw)
+    assert raised.value.message.startswith("f(X): not implemented yet (NotImplementedError): the vectorization")
+    with pytest.raises(StudentCodeError) as raised:
+        assert_implemented(raises(StudentCodeError("f(X) raised NameError: name 'dX' is not defined",
+                                                   exc_type="NameError", where=("layer.py", 4, "backward"))),
+                           (4, 2), "f(X)", **kw, source=(stub_path, "Pool2D.backward"))
+    assert type(raised.value) is StudentCodeError and raised.value.where == ("layer.py", 4, "backward")
+    assert "not implemented" not in raised.value.message
+    assert raised.value.message.startswith("f(X) raised NameError: name 'dX' is not defined (its body is only "
+                                           "`return dX`: the starter's stub?): the vectorization test gives")

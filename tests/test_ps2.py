@@ -128,3 +128,45 @@ def test_fixtures_regenerate_deterministic_bit_for_bit_trained_within_tolerance(
     fixtures again: the first 2 seeds of each trained mark's calibration within tolerance (all ten: the instructor's
     `autograder fixtures ps2 --check`)."""
     helpers.assert_fixtures_regenerate("ps2", tmp_path / "fresh", seeds_limit=2)
+
+
+def swap_method(nb, template_nb, cls: str, method: str, body: str | None = None) -> None:
+    """Put the template's ``cls.method`` (or, with ``body``, one with that body) in place of the reference's."""
+    import ast
+
+    def span(source: str) -> tuple[int, int, str]:
+        tree = ast.parse(source)
+        klass = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
+        func = next(n for n in klass.body if isinstance(n, ast.FunctionDef) and n.name == method)
+        return func.lineno - 1, func.end_lineno, source
+
+    cell = nb.cells[cell_index(nb, f"class {cls}")]
+    start, end, source = span(cell.source)
+    lines = source.split("\n")
+    if body is None:
+        t_start, t_end, t_source = span(template_nb.cells[cell_index(template_nb, f"class {cls}")].source)
+        new = t_source.split("\n")[t_start:t_end]
+    else:
+        new = [lines[start]] + [" " * 8 + line for line in body.split("\n")]
+    cell.source = "\n".join(lines[:start] + new + lines[end:])
+
+
+@pytest.mark.parametrize("stub", ["template", "returns_none"])
+def test_a_stub_of_the_timed_method_loses_the_timing_test(tmp_path, stub):
+    """compute_distance_no_loops left as the template's stub, or one that runs and returns None, is fast and
+    loop-free: it loses 2.1a.ii.2 (values, loops and speed); the one-loop method beside it keeps 2.1a.ii.1."""
+    nb = nbformat.read(ROOT / "reference" / "ps2" / "ps2.ipynb", as_version=4)
+    template = nbformat.read(ROOT / "student_template" / "ps2" / "ps2.ipynb", as_version=4)
+    swap_method(nb, template, "KNearestNeighbor", "compute_distance_no_loops",
+                None if stub == "template" else "# YOUR CODE HERE\ndists = None\nreturn dists")
+    path = tmp_path / "ps2.ipynb"
+    nbformat.write(nb, str(path))
+    report = grading.grade(assignment.load("ps2", ROOT), path, out=tmp_path / "results.json",
+                           questions=("2.1a.ii",))
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert report.ok, report.errors
+    tests = {t["number"]: t for t in data["tests"]}
+    assert {"2.1a.ii.1", "2.1a.ii.2"} <= set(tests)  # (and 2.1a.iii, which the question "2.1a.ii" selects too)
+    assert tests["2.1a.ii.1"]["score"] == 0.5 and tests["2.1a.ii.2"]["score"] == 0, tests
+    said = tests["2.1a.ii.2"]["output"]
+    assert ("not implemented yet (NotImplementedError)" in said) == (stub == "template"), said

@@ -95,7 +95,10 @@ def check_loss_and_accuracy(submission, name, returned, logits, Y, where):
 def test_warmup_training_reaches_the_mark_within_the_time_budget(submission, reference, fixtures, budget, feedback):
     """The warm-up's recipe with the notebook's make_cnn, make_loader and train_epoch: the accuracy the reference
     reaches on the same budget and device, the model and every batch on the device, in at most max_ratio times
-    the reference's time"""
+    the reference's time
+
+    The time ratio is checked last, only once the network reaches the accuracy mark and every batch went to the
+    device: a stub (a train_epoch that trains nothing, and is fast) never gets there."""
     feedback(budget.note)
     accuracy, _, seconds = h.plain_run(submission, budget, h.GRADING_SEED)
     mark = fixtures.threshold(f"warmup_accuracy_{budget.device}", data=h.fingerprint_data(budget),

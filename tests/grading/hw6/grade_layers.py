@@ -1,6 +1,11 @@
 """2.x FullyConnected, 4.x Conv2D and 5.x Pool2D (and Flatten): values against the reference's, the grader's
 finite differences, and vectorization (no Python loop over the examples of a batch).
 
+Vectorization (2.7, 4.6, 5.5) gives its points only to a layer that is implemented: forward and backward,
+called once on the timed batch, return arrays of the right shapes without raising, and neither body is a stub
+(a stub has no loop and is fast: it gets nothing). Values are the other tests' business: a wrong but vectorized
+layer keeps its vectorization points.
+
 Layers are built as the course's tests build them: constructed with the course's arguments, ``forward`` once
 (the layer's own ``_init_parameters`` runs), then W and b replaced with the fixtures' values. They use the
 provided activations (linear, tanh), never the student's own. Bias gradients may be (n,) or (1, n) (or
@@ -102,7 +107,11 @@ def test_fc_gradient_check(submission, reference, fixtures):
 @number("2.7")
 @visibility("visible")
 def test_fc_vectorized(submission, reference):
-    """FullyConnected is vectorized (no loop over the examples of a batch)"""
+    """FullyConnected is vectorized (no loop over the examples of a batch)
+
+    Only for an implemented layer: forward and backward return outputs of the right shapes on the timed batch and
+    are not stubs. A wrong but vectorized layer keeps these points; a stub gets none.
+    """
     h.assert_no_batch_loops(submission, "FullyConnected")
     X, dLdY, params = h.speed_inputs("fc")
     activation = h.SPEED["fc"]["activation"]
@@ -188,7 +197,11 @@ def test_conv_gradient_check(submission, reference, fixtures):
 @number("4.6")
 @visibility("visible")
 def test_conv_vectorized(submission, reference):
-    """Conv2D is vectorized (no loop over the examples of a batch)"""
+    """Conv2D is vectorized (no loop over the examples of a batch)
+
+    Only for an implemented layer: forward and backward return outputs of the right shapes on the timed batch and
+    are not stubs. A wrong but vectorized layer keeps these points; a stub gets none.
+    """
     h.assert_no_batch_loops(submission, "Conv2D")
     X, dLdY, params = h.speed_inputs("conv")
     case = h.SPEED["conv"]
@@ -248,7 +261,11 @@ def test_average_pool_backward(submission, fixtures):
 @number("5.5")
 @visibility("visible")
 def test_pool_vectorized(submission, reference):
-    """Pool2D is vectorized (no loop over the examples of a batch)"""
+    """Pool2D is vectorized (no loop over the examples of a batch)
+
+    Only for an implemented layer: forward and backward return outputs of the right shapes on the timed batch and
+    are not stubs. A wrong but vectorized layer keeps these points; a stub gets none.
+    """
     h.assert_no_batch_loops(submission, "Pool2D")
     X, dLdY, _ = h.speed_inputs("pool")
     case = h.SPEED["pool"]

@@ -287,7 +287,8 @@ def speed_inputs(kind: str) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarra
 
 def assert_as_fast_as_reference(submission: Session, reference: Session, build: Callable[[Session], RemoteObject],
                                 X: np.ndarray, dLdY: np.ndarray, cls: str, described: str) -> None:
-    """Time forward and backward on a big batch in both workers; fail on a large ratio.
+    """Time forward and backward on a big batch in both workers; fail on a large ratio, or when the submission's
+    layer is not implemented (``assert_layer_implemented``: a stub would be fast).
 
     The reference is timed first, while nothing of the submission runs (its worker and every process of the
     sandbox account are stopped), so that a submission cannot load the machine to slow the reference down.
@@ -304,6 +305,7 @@ def assert_as_fast_as_reference(submission: Session, reference: Session, build: 
         for method, elapsed in _times(reference, reference_layer, X.shape, dLdY.shape, rng).items():
             best_reference[method] = min(best_reference[method], elapsed)
     layer = build(submission)
+    assert_layer_implemented(submission, layer, X, dLdY, cls, described)
     best = {"forward": np.inf, "backward": np.inf}
     for _ in range(TIMING_ROUNDS):
         for method, elapsed in _times(submission, layer, X.shape, dLdY.shape, rng).items():
@@ -313,6 +315,19 @@ def assert_as_fast_as_reference(submission: Session, reference: Session, build: 
     for method in ("forward", "backward"):
         codecheck.assert_runtime_ratio(best[method], best_reference[method], f"{cls}.{method} on {described}",
                                        max_ratio=MAX_RATIO, floor_s=FLOOR_S)
+
+
+def assert_layer_implemented(session: Session, layer: RemoteObject, X: np.ndarray, dLdY: np.ndarray, cls: str,
+                             described: str) -> None:
+    """The vectorization test's gate: ``layer.forward(X)`` returns an output of dL/dY's shape and
+    ``layer.backward(dLdY)`` a dX of X's shape, and neither body is a stub (a stub has no loop and is fast).
+    Values are the other tests' business: a wrong but vectorized layer keeps its vectorization points."""
+    name = cls.split("(")[0]
+    test = "the vectorization test"
+    codecheck.assert_implemented(lambda: layer.forward(X), dLdY.shape, f"{cls}.forward(X) on {described}",
+                                 returns="an output", test=test, source=(layers_path(session), f"{name}.forward"))
+    codecheck.assert_implemented(lambda: layer.backward(dLdY), X.shape, f"{cls}.backward(dLdY) on {described}",
+                                 returns="dX", test=test, source=(layers_path(session), f"{name}.backward"))
 
 
 def _times(session: Session, layer: RemoteObject, x_shape: tuple, g_shape: tuple, rng: np.random.Generator,

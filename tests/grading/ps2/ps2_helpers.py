@@ -140,16 +140,23 @@ def as_fraction(value: float, expected: float) -> float:
     return value
 
 
-def assert_as_fast_as_reference(submission: Session, reference: Session, method: str, X_train: np.ndarray,
-                                X_test: np.ndarray, described: str) -> None:
+def assert_as_fast_as_reference(submission: Session, reference: Session, assignment: Any, method: str,
+                                X_train: np.ndarray, X_test: np.ndarray, described: str) -> None:
     """Time ``method`` on the same input in both workers, alternating; fail on a large ratio
-    (each side keeps its best time over up to TIMING_ROUNDS rounds, stopping once one passes)."""
+    (each side keeps its best time over up to TIMING_ROUNDS rounds, stopping once one passes), or when the
+    submission's method does not return distances of the right shape or is the template's stub (a stub is fast;
+    its values are checked apart: a wrong but vectorized method passes this part)."""
     from autograder import codecheck
 
     sides = {}
     for label, session in (("reference", reference), ("submission", submission)):
         classifier = knn(session, X_train, np.zeros(len(X_train), dtype=np.int64))
         sides[label] = (session, getattr(classifier, method), session.put(X_test))
+    fn, data = sides["submission"][1:]
+    codecheck.assert_implemented(lambda: fn(data), (len(X_test), len(X_train)),
+                                 f"KNearestNeighbor.{method}(X) on {described}", returns="dists",
+                                 test="the speed check", source=(notebook_path(submission, assignment),
+                                                                 f"KNearestNeighbor.{method}"))
     best = {"reference": math.inf, "submission": math.inf}
     for _ in range(TIMING_ROUNDS):
         for label, (session, fn, data) in sides.items():
