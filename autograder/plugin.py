@@ -90,11 +90,16 @@ def number_key(number: str | None) -> tuple:
 
 def in_question(number: str | None, question: str) -> bool:
     """Whether a test numbered ``number`` answers ``question``: the same number, or one below it ("2.1" holds
-    2.1a.i and 2.1.2, not 2.10)."""
+    2.1a.i and 2.1.2, not 2.10; "2.1a.ii" holds 2.1a.ii.1, not 2.1a.iii)."""
     if not number:
         return False
     rest = number.removeprefix(question)
-    return rest != number and not rest[:1].isdigit()
+    if rest == number:
+        return False
+    if not rest or not question:
+        return True
+    # the question's last part must end where it ends: no more digits after a digit, no more letters after a letter
+    return not (rest[0].isdigit() if question[-1].isdigit() else (question[-1].isalpha() and rest[0].isalpha()))
 
 
 @dataclass

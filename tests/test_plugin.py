@@ -268,6 +268,7 @@ def test_a_question_holds_its_number_and_those_below_it() -> None:
     assert in_question("2.1", "2.1") and in_question("2.1a.i", "2.1") and in_question("2.1.2", "2.1")
     assert in_question("2.1a.i", "2.1a") and not in_question("2.1c", "2.1a")
     assert not in_question("2.10", "2.1") and not in_question("12.1", "2.1") and not in_question(None, "2.1")
+    assert in_question("2.1a.ii.2", "2.1a.ii") and not in_question("2.1a.iii", "2.1a.ii")  # roman numerals end too
 
 
 @pytest.mark.parametrize(("exc", "message"), [
