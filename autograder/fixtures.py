@@ -357,7 +357,10 @@ def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int
             spec.loader.exec_module(module)
             root = unpack(assignment.reference_dir, work / "reference")
             environment = students_environment(assignment)
-            with open_session(assignment, root, label="reference", environment=environment) as ref:
+            # No deadline for the run as a whole: a calibration trains ten seeds of each variant, far more than one
+            # grading's `total`; each call keeps its own timeout.
+            with open_session(assignment, root, label="reference", environment=environment,
+                              deadline=float("inf")) as ref:
                 module.generate(ref, writer, np.random.default_rng(assignment.seed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
