@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import as_array
 from .errors import GradingFailure, StudentCodeError
 
 
@@ -350,8 +351,12 @@ def assert_implemented(call: Callable[[], Any], shape: tuple[int, ...], name: st
     except StudentCodeError as exc:
         raise type(exc)(f"{exc.message}{guess}: {needs}", exc_type=exc.exc_type, traceback=exc.traceback,
                         where=exc.where, missing_module=exc.missing_module) from None
-    if not (isinstance(value, np.ndarray) and value.dtype.kind in "biufc" and value.shape == tuple(shape)):
+    try:  # numbers as numpy's testing reads them (a list of rows is an array too), as the values' tests do
+        array = as_array(value, name) if value is not None and value is not ... else None
+    except GradingFailure:
+        array = None
+    if array is None or array.shape != tuple(shape):
         raise GradingFailure(f"{name} returned {_described(value)}{guess}: {needs}")
     if stub:
         raise GradingFailure(f"{name}: the body of {source[1]} is {stub} (the starter's stub?): {needs}")
-    return value
+    return array

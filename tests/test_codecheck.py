@@ -528,6 +528,8 @@ def test_assert_implemented_says_what_happened(tmp_path: Path) -> None:
     # a wrong but vectorized implementation (right shape, any values) passes
     assert_implemented(lambda: np.full((4, 2), 7.0), (4, 2), "f(X)", **kw,
                        source=(stub_path, "Pool2D.forward"))
+    # rows as a list are an array, as numpy's testing (and the tests of the values) read them
+    assert assert_implemented(lambda: [np.ones(2)] * 4, (4, 2), "f(X)", **kw).shape == (4, 2)
     with pytest.raises(GradingFailure) as info:
         assert_implemented(lambda: None, (4, 2), "Pool2D.backward(dLdY)", **kw, source=(stub_path, "Pool2D.backward"))
     assert str(info.value) == ("Pool2D.backward(dLdY) returned None (its body is only `return dX`: the starter's "
