@@ -328,6 +328,9 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+CALIBRATION_CPU_SECONDS = 6 * 3600  # the reference's worker while fixtures are generated (ten seeds of each variant)
+
+
 def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int | None = None) -> FixtureWriter:
     """Run the assignment's ``make_fixtures.generate`` on its reference and write the fixtures.
 
@@ -336,6 +339,7 @@ def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int
     ``autograder fixtures ID``) the fixtures go to ``fixtures/ID`` and the reference's outputs into the reference;
     with it (``--check``, tests) both go there (outputs under ``OUTPUTS``), and the checkout is left alone.
     """
+    import dataclasses
     import importlib.util
     import shutil
 
@@ -356,6 +360,10 @@ def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             root = unpack(assignment.reference_dir, work / "reference")
+            # The reference is the instructor's and its calibration trains many runs in one worker: CPU time is
+            # bounded by the run's length, not by one grading's worker limit.
+            assignment = dataclasses.replace(assignment, limits=dataclasses.replace(
+                assignment.limits, cpu_seconds=max(assignment.limits.cpu_seconds, CALIBRATION_CPU_SECONDS)))
             environment = students_environment(assignment)
             # No deadline for the run as a whole: a calibration trains ten seeds of each variant, far more than one
             # grading's `total`; each call keeps its own timeout.
