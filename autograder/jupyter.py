@@ -28,6 +28,12 @@ from . import kit
 HINT_SAVE = "save the notebook (Ctrl+S, or File → Save) and run the check again: it grades the saved file"
 
 
+def _passed(test: dict[str, Any]) -> bool:
+    """A test's own status where results.json gives it: a failed 0-point test (0 >= 0) is still failed."""
+    status = test.get("status")
+    return status == "passed" if status else test.get("score", 0) >= test.get("max_score", 0)
+
+
 @dataclass
 class CheckResult:
     """What ``notebook_check`` found: the public tests' results (Gradescope's results.json, visible part) or why
@@ -49,7 +55,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        return not self.problem and all(t.get("score", 0) >= t.get("max_score", 0) for t in self.tests)
+        return not self.problem and all(_passed(t) for t in self.tests)
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -61,7 +67,7 @@ class CheckResult:
                 return "".join(parts)
         rows = []
         for t in self.tests:
-            ok = t.get("score", 0) >= t.get("max_score", 0)
+            ok = _passed(t)
             mark = '<span style="color:#080">pass</span>' if ok else '<b style="color:#b00">FAIL</b>'
             name = t.get("name", "")
             number = t.get("number") or ""
@@ -85,7 +91,7 @@ class CheckResult:
             if not self.tests:
                 return "\n".join(lines)
         for t in self.tests:
-            ok = t.get("score", 0) >= t.get("max_score", 0)
+            ok = _passed(t)
             points = f"{t.get('score', 0):g}/{t.get('max_score', 0):g}"
             lines.append(f"{'pass' if ok else 'FAIL'}  {t.get('name', '')}  {points}")
             if not ok and t.get("output"):

@@ -190,3 +190,17 @@ def test_unsaved_cells_are_those_the_saved_file_lacks():
     saved = ["import numpy as np", "def f(x):\n    return 2 * x   "]
     assert unsaved_sources(["import numpy as np", "def f(x):\n    return 2 * x", "notebook_check('1')"], saved) == []
     assert unsaved_sources(["def f(x):\n    return 3 * x", ""], saved) == ["def f(x):\n    return 3 * x"]
+
+
+def test_notebook_check_shows_a_failed_zero_point_test_as_failed():
+    from autograder.jupyter import CheckResult
+
+    result = CheckResult(None, tests=[
+        {"name": "2.3g topk_accuracy", "number": "2.3g", "score": 0, "max_score": 0, "status": "failed",
+         "output": "topk_accuracy(...) returned 3"},
+        {"name": "2.3d MLP trains", "number": "2.3d", "score": 1, "max_score": 1, "status": "passed"},
+    ])
+    text = str(result)
+    assert "FAIL  2.3g topk_accuracy  0/0" in text and "returned 3" in text
+    assert "pass  2.3d MLP trains  1/1" in text
+    assert not result.passed and "FAIL" in result._repr_html_()
