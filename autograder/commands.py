@@ -291,6 +291,8 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
         console.print(f"note: {line}", markup=False, highlight=False)
     for line in found.problems:
         console.print(f"[bold red]differs:[/] {line}", highlight=False)
+    for line in fixtures_mod.margin_lines(a.fixtures_dir):  # the committed marks, as grading applies them
+        console.print(f"mark: {line}", markup=False, highlight=False)
     if found.problems:
         console.print(f"stale fixtures: run `autograder fixtures {a.id}` (and commit what it writes)")
         return 1

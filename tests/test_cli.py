@@ -33,6 +33,16 @@ def test_list_shows_parts_and_points():
     assert "Conv2D" in proc.stdout and "Total" in proc.stdout
 
 
+def test_fixtures_margins_state_each_trained_marks_fit():
+    proc = run("fixtures", "pset4", "--margins")
+    assert proc.returncode == 0, proc.stderr
+    line = " ".join(proc.stdout.split())  # (rich folds long lines)
+    assert line.startswith("accuracy: mark 0.3") and "(at or above), 10 seeds; Net 0." in line
+    assert "kernel-3 Net (2.2.4)" in line and "(2.33 sd)" in line
+    proc = run("fixtures", "pset4", "--seeds", "2")
+    assert proc.returncode == 2 and "--seeds N is for --check" in " ".join(proc.stdout.split())
+
+
 def test_unknown_assignment_is_a_clear_error(tmp_path):
     proc = run("grade", "nope", str(tmp_path))
     assert proc.returncode == 2
