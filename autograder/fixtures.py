@@ -569,12 +569,11 @@ def _compare_calibration(name: str, new: dict, old: dict, tolerance: float, resu
         result.notes.append(f"threshold {name!r}: {seeds} of its {len(b['seeds'])} seeds rerun (a quick check; the "
                             f"mark {old['value']:.4f} needs them all)")
         return
-    worst = min(calibration_mod.margins(a, old["value"]).values())
-    line = (f"threshold {name!r}: mark {old['value']:.4f} committed, {new['value']:.4f} from the fresh runs; the fresh "
-            f"runs' worst variant sits {worst:.2f} standard deviations from the committed mark (z = {b['z']:g} at "
-            "the calibration)")
     if a["runs"] != b["runs"]:
-        result.notes.append(line)
+        worst = min(calibration_mod.margins(a, old["value"]).values())
+        result.notes.append(f"threshold {name!r}: mark {old['value']:.4f} committed, {new['value']:.4f} from the "
+                            f"fresh runs; the fresh runs' worst variant sits {worst:.2f} standard deviations from the "
+                            f"committed mark (z = {b['z']:g} at the calibration)")
 
 
 def margin_lines(directory: Path) -> list[str]:

@@ -394,7 +394,7 @@ class Session:
     def _explain_missing(self, exc: StudentCodeError, doing: str, requested: str = "") -> StudentCodeError:
         missing = exc.missing_module or ""
         why = missing_module_reason(missing, self.root, self.environment, requested)
-        if self.environment is not None and environment_lacks(missing, self.root, self.environment, requested):
+        if environment_lacks(missing, self.root, self.environment, requested):
             self._staff(staff_addition(missing, self.environment))
         return type(exc)(f"{doing} raised ModuleNotFoundError: {why}{exc.at}", exc_type=exc.exc_type,
                          traceback=exc.traceback, where=exc.where, missing_module=exc.missing_module)
