@@ -207,3 +207,14 @@ def test_load_cases_lists_case_folders_sorted(tmp_path: Path) -> None:
         write(tmp_path / name / "case.toml", BUGGY)
     (tmp_path / "not_a_case").mkdir()
     assert [p.name for p in load_cases(tmp_path)] == ["a_case", "b_case"]
+
+
+def test_a_replacement_from_the_template_takes_its_own_def(tmp_path: Path) -> None:
+    reference = tmp_path / "reference" / "toy"
+    write(reference / "pkg" / "shapes.py", MODULE)
+    stub = MODULE.replace("    def area(self):\n        return 0.0\n",
+                          '    def area(self):\n        """Area."""\n        raise NotImplementedError("YOUR CODE HERE")\n')
+    write(tmp_path / "student_template" / "toy" / "pkg" / "shapes.py", stub)
+    case = make_case(tmp_path, BUGGY + '[[replace]]\ntarget = "pkg/shapes.py::Shape.area"\nsource = "@template"\n')
+    build_submission(case, reference, tmp_path / "out")
+    assert (tmp_path / "out" / "pkg" / "shapes.py").read_text(encoding="utf-8") == stub

@@ -8,7 +8,8 @@ A corpus case is a folder holding ``case.toml`` and the snippet files it names::
 
     [[replace]]                     # replace one function or method, decorators included
     target = "neural_networks/activations.py::ReLU.backward"
-    source = "relu_backward.py"     # the new def, written at column 0
+    source = "relu_backward.py"     # the new def, written at column 0; or "@template": the student template's
+                                    # own def (student_template/ID beside reference/ID), a stub as students get it
 
     [[append]]                      # optional: module-level code added at the end of a file
     file = "neural_networks/layers.py"
@@ -40,6 +41,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["CASE_FILE", "KINDS", "SpliceError", "build_submission", "load_case", "load_cases", "prepend_code"]
 
 CASE_FILE = "case.toml"
+TEMPLATE = "@template"  # a [[replace]] source: the same def in the student template (its stub)
 KINDS = ("buggy", "alternative", "hostile")
 
 _FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -112,7 +114,11 @@ def build_submission(case_dir: Path, reference: Path, dest: Path) -> dict[str, A
         if not sep or not qualname:
             raise SpliceError(f"{case_dir.name}: target {entry['target']!r} must look like 'file.py::Class.method'")
         target_file = _inside(dest, file_part, case_dir)
-        snippet = _read_snippet(case_dir, entry["source"])
+        if entry["source"] == TEMPLATE:
+            template = _inside(reference.parent.parent / "student_template" / reference.name, file_part, case_dir)
+            snippet = function_source(template.read_bytes().decode("utf-8"), qualname)
+        else:
+            snippet = _read_snippet(case_dir, entry["source"])
         source = target_file.read_bytes().decode("utf-8")
         try:
             new = replace_function(source, qualname, snippet)
@@ -162,6 +168,14 @@ def replace_function(source: str, qualname: str, snippet: str) -> str:
     out = "".join(lines[: first - 1] + new_lines + lines[node.end_lineno :])
     _check_parses(out, f"file after replacing {qualname}")
     return out
+
+
+def function_source(source: str, qualname: str) -> str:
+    """The text of the def at ``qualname`` in ``source``, decorators included, dedented."""
+    node = _find(ast.parse(source), qualname)
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    lines = io.StringIO(source, newline="").readlines()
+    return textwrap.dedent("".join(lines[first - 1:node.end_lineno]))
 
 
 def append_code(source: str, snippet: str) -> str:
