@@ -213,7 +213,8 @@ def test_a_replacement_from_the_template_takes_its_own_def(tmp_path: Path) -> No
     reference = tmp_path / "reference" / "toy"
     write(reference / "pkg" / "shapes.py", MODULE)
     stub = MODULE.replace("    def area(self):\n        return 0.0\n",
-                          '    def area(self):\n        """Area."""\n        raise NotImplementedError("YOUR CODE HERE")\n')
+                          '    def area(self):\n        """Area."""\n'
+                          '        raise NotImplementedError("YOUR CODE HERE")\n')
     write(tmp_path / "student_template" / "toy" / "pkg" / "shapes.py", stub)
     case = make_case(tmp_path, BUGGY + '[[replace]]\ntarget = "pkg/shapes.py::Shape.area"\nsource = "@template"\n')
     build_submission(case, reference, tmp_path / "out")
