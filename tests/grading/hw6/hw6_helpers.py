@@ -402,7 +402,7 @@ def network_params(rng: np.random.Generator, n_in: int,
 # apart on 30 test flowers: the reference's ranges 0.867-0.967 over the seeds, broken ones 0.800-1.000.
 IRIS_CURVE_RTOL = 0.01
 IRIS = dict(hidden=16, lr=0.05, momentum=0.9, epochs=30, batch_size=20, shuffle_seed=189, test_frac=0.2)
-IRIS_CALIBRATION_SEEDS = (189, *range(1, 10))  # the orders of the examples the mark is fitted over (grading's first)
+IRIS_CALIBRATION_SEEDS = (IRIS["shuffle_seed"], *range(1, 10))  # the orders the mark is fitted over (grading's first)
 IRIS_LAYERS = [
     {"name": "fully_connected", "n_out": IRIS["hidden"], "activation": "relu", "weight_init": "xavier_uniform"},
     {"name": "fully_connected", "n_out": 3, "activation": "softmax", "weight_init": "xavier_uniform"},
