@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--seeds", type=int, metavar="N",
                            help="with --check: rerun only the first N seeds of each trained mark's calibration "
                                 "(quick; their runs are compared, the marks are not recomputed)")
+            p.add_argument("--marks", nargs="+", metavar="NAME",
+                           help="with --check: train only these trained marks (names as --margins prints them; "
+                                "quick); the others are not rerun")
             p.add_argument("--margins", action="store_true",
                            help="print each trained mark's fit (mean and spread of the correct runs per variant) "
                                 "and its margin in standard deviations, from the committed fixtures, and exit")

@@ -270,9 +270,9 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
         for line in fixtures_mod.margin_lines(a.fixtures_dir):
             console.print(line, markup=False, highlight=False)
         return 0
-    if args.seeds is not None and not args.check:
-        console.print("[bold red]error:[/] --seeds N is for --check (fixtures calibrated over fewer seeds are not "
-                      "written)")
+    if (args.seeds is not None or args.marks) and not args.check:
+        console.print("[bold red]error:[/] --seeds N and --marks are for --check (fixtures calibrated over fewer seeds "
+                      "or marks are not written)")
         return 2
     if not args.check:
         writer = fixtures_mod.generate(a)
@@ -285,8 +285,9 @@ def fixtures(args: argparse.Namespace, console: Console) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        fixtures_mod.generate(a, Path(tmp), seeds_limit=args.seeds)
-        found = fixtures_mod.compare(Path(tmp), a.fixtures_dir, Path(tmp) / fixtures_mod.OUTPUTS, a.reference_dir)
+        fixtures_mod.generate(a, Path(tmp), seeds_limit=args.seeds, marks=args.marks)
+        found = fixtures_mod.compare(Path(tmp), a.fixtures_dir, Path(tmp) / fixtures_mod.OUTPUTS, a.reference_dir,
+                                     marks=args.marks)
     for line in found.notes:
         console.print(f"note: {line}", markup=False, highlight=False)
     for line in found.problems:

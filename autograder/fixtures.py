@@ -62,11 +62,13 @@ class FixtureWriter:
     """Collects what ``generate`` records; ``write`` stores it.
 
     ``seeds_limit``: calibrate over the first N seeds only (``seeds``), a quick regeneration for checking (the
-    runs of those seeds are compared within tolerance; the marks, which need every seed, are not).
+    runs of those seeds are compared within tolerance; the marks, which need every seed, are not). ``marks``:
+    train only these marks (``wants``), another quick check; the others are left out and not compared.
     """
 
-    def __init__(self, seeds_limit: int | None = None) -> None:
+    def __init__(self, seeds_limit: int | None = None, marks: Iterable[str] | None = None) -> None:
         self.seeds_limit = seeds_limit
+        self.marks = None if marks is None else frozenset(marks)
         self.arrays: dict[str, np.ndarray] = {}
         self.meta: dict[str, Any] = {}
         self.thresholds: dict[str, dict[str, Any]] = {}
@@ -105,6 +107,10 @@ class FixtureWriter:
             self.thresholds[name]["settings"] = _plain_settings(settings)
         if calibration is not None:
             self.thresholds[name]["calibration"] = json.loads(json.dumps(dict(calibration)))
+
+    def wants(self, name: str) -> bool:
+        """Whether to train the mark ``name`` in this run (all of them, unless a check named some)."""
+        return self.marks is None or name in self.marks
 
     def seeds(self, seeds: Iterable[int]) -> list[int]:
         """The calibration seeds to run: ``seeds``, or their first ``seeds_limit`` in a quick regeneration."""
@@ -331,7 +337,8 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 CALIBRATION_CPU_SECONDS = 6 * 3600  # the reference's worker while fixtures are generated (ten seeds of each variant)
 
 
-def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int | None = None) -> FixtureWriter:
+def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int | None = None,
+             marks: Iterable[str] | None = None) -> FixtureWriter:
     """Run the assignment's ``make_fixtures.generate`` on its reference and write the fixtures.
 
     The reference runs in a worker, exactly as submissions do; ``rng`` is seeded from the
@@ -350,9 +357,9 @@ def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int
     spec = importlib.util.spec_from_file_location(f"_fixtures_{assignment.id}", script)
     if spec is None or not script.is_file():
         raise FixtureError(f"{script} is missing")
-    if seeds_limit and directory is None:
-        raise FixtureError("a quick regeneration (fewer calibration seeds) is for checking: give it a folder")
-    writer = FixtureWriter(seeds_limit)
+    if (seeds_limit or marks is not None) and directory is None:
+        raise FixtureError("a quick regeneration (fewer calibration seeds or marks) is for checking: give it a folder")
+    writer = FixtureWriter(seeds_limit, marks)
     work = Path(tempfile.mkdtemp(prefix=f"autograder-fixtures-{assignment.id}-"))
     pinned = portable_kernels()  # (the reference's worker gets them: sandbox.worker_env passes KERNEL_ENV on)
     try:
@@ -370,6 +377,10 @@ def generate(assignment: Any, directory: Path | None = None, *, seeds_limit: int
             with open_session(assignment, root, label="reference", environment=environment,
                               deadline=float("inf")) as ref:
                 module.generate(ref, writer, np.random.default_rng(assignment.seed))
+        unknown = sorted((writer.marks or set()) - set(writer.thresholds))
+        if unknown:
+            raise FixtureError(f"no trained mark {', '.join(map(repr, unknown))} in {script.name} (it recorded "
+                               f"{', '.join(sorted(writer.thresholds)) or 'none'})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     writer.provenance = {**provenance(environment.declared() if environment else None, pinned), **writer.provenance}
@@ -426,12 +437,14 @@ class Comparison:
         return not self.problems
 
 
-def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs: Path) -> Comparison:
+def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs: Path, *,
+            marks: Iterable[str] | None = None) -> Comparison:
     """Compare freshly generated fixtures (and reference outputs) with the committed ones.
 
     Deterministic entries must be identical bit for bit; trained ones within the tolerance the committed
     manifest states for each (arrays: ``np.allclose``; thresholds: the absolute difference of the mark and of
-    the reference's score; reference outputs: the share of identical lines).
+    the reference's score; reference outputs: the share of identical lines). ``marks``: the fresh run trained
+    only these (``generate(..., marks=...)``): the committed others are noted as not rerun.
     """
     result = Comparison()
     problem, note = result.problems.append, result.notes.append
@@ -481,7 +494,14 @@ def compare(fresh: Path, committed: Path, fresh_outputs: Path, committed_outputs
     if new.meta != old.meta:
         keys = sorted(k for k in set(new.meta) | set(old.meta) if new.meta.get(k) != old.meta.get(k))
         problem(f"meta differs (deterministic) in {', '.join(keys)}")
-    _compare_thresholds(new.manifest.get("thresholds", {}), old.manifest.get("thresholds", {}), result)
+    thresholds = old.manifest.get("thresholds", {}), new.manifest.get("thresholds", {})
+    if marks is not None:
+        marks = set(marks)
+        skipped = sorted(set(thresholds[0]) - marks)
+        if skipped:
+            note(f"not rerun (a check of {', '.join(sorted(marks))} only): {', '.join(skipped)}")
+        thresholds = tuple({name: entry for name, entry in t.items() if name in marks} for t in thresholds)
+    _compare_thresholds(thresholds[1], thresholds[0], result)
     _compare_outputs(trained_new.get("outputs", {}), trained_old.get("outputs", {}), Path(fresh_outputs),
                      Path(committed_outputs), result)
     where_old, where_new = old.manifest.get("provenance", {}), new.manifest.get("provenance", {})

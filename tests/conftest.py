@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 collect_ignore_glob = ["grading/*", "submissions/*"]
+pytest_plugins = ("tests.support.parallel",)  # one sandbox account per test process; serial tests run alone
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 from pathlib import Path
 
-from autograder import assignment, grading, results
+from autograder import assignment, fixtures, grading, results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,19 +22,49 @@ def grade(assignment_id: str | assignment.Assignment, path: Path, out: Path,
     return data, report
 
 
+_GRADED: list[tuple[tuple[assignment.Assignment, str, str], str, grading.GradeReport]] = []
+
+
+def graded(assignment_id: str | assignment.Assignment, path: Path, out: Path) -> tuple[dict, grading.GradeReport]:
+    """``grade``, done once per test process for the same assignment (as loaded) and the same submission (the
+    bytes of its files), so that the tests reading the results of one grading (the reference's, the template's)
+    share it: results.json is written to ``out`` each time and what comes back is a copy. For gradings whose
+    results alone are asserted: a test of what a grading run does (its processes, its files) calls ``grade``."""
+    loaded = assignment.load(assignment_id, ROOT) if isinstance(assignment_id, str) else assignment_id
+    key = (loaded, str(Path(path).resolve()), _tree_fingerprint(Path(path)))
+    for seen, text, report in _GRADED:
+        if seen == key:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text)
+            return json.loads(text), copy.deepcopy(report)
+    data, report = grade(loaded, path, out)
+    _GRADED.append((key, out.read_text(), copy.deepcopy(report)))
+    return data, report
+
+
+def _tree_fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in ([path] if path.is_file() else path.rglob("*"))
+                       if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(f"{file.relative_to(path) if file != path else file.name}\0".encode())
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def failed_numbers(data: dict) -> set[str]:
     return {t["number"] for t in data["tests"] if t["status"] == "failed"}
 
 
-def assert_fixtures_regenerate(assignment_id: str, out: Path, seeds_limit: int | None = None) -> None:
+def assert_fixtures_regenerate(assignment_id: str, out: Path, seeds_limit: int | None = None,
+                               marks: list[str] | None = None) -> fixtures.Comparison:
     """Regenerate an assignment's fixtures into ``out`` (as ``autograder fixtures ID --check`` does) and check them
     against the committed ones: deterministic entries bit for bit, trained ones within their tolerance, settings
     equal (that the grading trains with those settings, its reference-full-marks test proves: a mark is refused
     under others). ``seeds_limit``: rerun only the first seeds of each fitted mark's calibration (``--seeds N``): the
-    runs are compared, the marks (which need all ten seeds: the instructor's command) are not recomputed."""
-    from autograder import fixtures
-
+    runs are compared, the marks (which need all ten seeds: the instructor's command) are not recomputed.
+    ``marks``: train only these marks (``--marks``). Returns the comparison (its notes say what moved)."""
     loaded = assignment.load(assignment_id, ROOT)
-    fixtures.generate(loaded, out, seeds_limit=seeds_limit)
-    found = fixtures.compare(out, loaded.fixtures_dir, out / fixtures.OUTPUTS, loaded.reference_dir)
+    fixtures.generate(loaded, out, seeds_limit=seeds_limit, marks=marks)
+    found = fixtures.compare(out, loaded.fixtures_dir, out / fixtures.OUTPUTS, loaded.reference_dir, marks=marks)
     assert found.ok, found.problems
+    return found

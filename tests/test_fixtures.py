@@ -220,6 +220,14 @@ def test_generate_runs_the_reference_and_is_deterministic(tmp_path: Path) -> Non
         assert (tmp_path / "again" / name).read_bytes() == (toy.fixtures_dir / name).read_bytes()
 
 
+def test_a_check_of_a_mark_the_script_never_records_is_an_error(tmp_path: Path) -> None:
+    toy = assignment.load("toy", build_toy(tmp_path / "home"))
+    with pytest.raises(FixtureError, match=r"no trained mark 'nope' in make_fixtures.py \(it recorded none\)"):
+        generate(toy, tmp_path / "fresh", marks=["nope"])
+    with pytest.raises(FixtureError, match="is for checking: give it a folder"):
+        generate(toy, marks=["nope"])
+
+
 def test_generate_without_a_script(tmp_path: Path) -> None:
     write_tree(tmp_path, {"tests/grading/bare/assignment.toml": 'kind = "package"\n'})
     with pytest.raises(FixtureError, match="make_fixtures.py is missing"):
@@ -256,6 +264,31 @@ def test_a_regeneration_is_compared_by_kind_of_entry(tmp_path: Path) -> None:
     beyond = compare_writers(tmp_path / "c", trained_writer(), trained_writer(shift=0.02, flip=20))
     assert {p.split()[0] + " " + p.split()[1] for p in beyond.problems} >= {
         "trained array", "threshold 'trained_mark':", "reference output"}
+
+
+def test_a_check_of_some_marks_compares_those_and_says_which_it_left_out(tmp_path: Path) -> None:
+    from autograder.fixtures import OUTPUTS, compare
+
+    def marks(*names: str, value: float = 0.5) -> FixtureWriter:
+        writer = trained_writer()
+        for name in names:
+            writer.threshold(name, value, data=DATA, reference=0.6, how=name, tolerance=0.01)
+        return writer
+
+    committed, fresh = marks("other_mark"), FixtureWriter(marks=["trained_mark"])
+    assert fresh.wants("trained_mark") and not fresh.wants("other_mark") and FixtureWriter().wants("other_mark")
+    fresh = trained_writer()  # (what a make_fixtures.py asked `wants` records: trained_mark alone)
+    for name, writer in (("committed", committed), ("fresh", fresh)):
+        writer.write(tmp_path / name)
+        writer.write_outputs(tmp_path / name / OUTPUTS)
+    args = (tmp_path / "fresh", tmp_path / "committed", tmp_path / "fresh" / OUTPUTS, tmp_path / "committed" / OUTPUTS)
+    assert compare(*args).problems == ["threshold 'other_mark' is only in the committed fixtures"]
+    some = compare(*args, marks=["trained_mark"])
+    assert some.ok and some.notes == ["not rerun (a check of trained_mark only): accuracy, other_mark"]
+    moved = marks("other_mark", value=0.9)  # a rerun mark is still compared within its tolerance
+    moved.write(tmp_path / "moved")
+    moved.write_outputs(tmp_path / "moved" / OUTPUTS)
+    assert not compare(tmp_path / "moved", *args[1:], marks=["trained_mark", "other_mark"]).ok
 
 
 def test_a_regeneration_under_other_settings_is_a_problem(tmp_path: Path) -> None:

@@ -56,6 +56,21 @@ def generate(reference, out, rng):
     settings = training_settings(budget)  # stored with each mark: a budget edited later is refused
     seeds = out.seeds(h.CALIBRATION_SEEDS)
     wide, narrow = budget["random_labels_widths"]
+    if out.wants("random_labels_wide_error_cpu") or out.wants("random_labels_narrow_error_cpu"):
+        random_labels_marks(reference, out, budget, settings, seeds, wide, narrow)
+    if out.wants("robust_min_accuracy_cpu"):
+        robust_mark(reference, out, budget, settings, seeds)
+    if out.wants("warmup_accuracy_cpu"):
+        warmup = {"the course's recipe": [h.plain_run(reference, budget, seed)[0] for seed in seeds]}
+        out.fitted_threshold("warmup_accuracy_cpu", warmup, seeds=seeds, min_spread=MIN_SPREAD, tolerance=TOLERANCE,
+                             data=h.fingerprint_data(budget), settings=settings,
+                             what="held-out accuracy of the warm-up's recipe (the notebook's make_cnn, make_loader "
+                                  "and train_epoch) on the CPU budget")
+
+
+def random_labels_marks(reference, out, budget, settings, seeds, wide, narrow):
+    """Problem 2's marks: the wide network's train error on random labels at most one, the narrow one's at least
+    the other, far enough apart to tell them."""
     data = h.fingerprint_data(budget, h.random_labels_data(budget))
     errors = {}
     for c in (wide, narrow):
@@ -75,6 +90,9 @@ def generate(reference, out, rng):
         raise ValueError(f"on random labels make_cnn({wide}) (mark {fits:.3f}) and make_cnn({narrow}) (mark "
                          f"{cannot:.3f}) are too close to tell apart: enlarge the budget")
 
+
+def robust_mark(reference, out, budget, settings, seeds):
+    """Problem 1's mark on the flip task, above what the plain recipe reaches on it."""
     task = h.flip_task(budget)
     plain = [min(h.plain_run(reference, budget, seed, task, budget["robust_epochs"])[:2]) for seed in seeds]
     robust = {"the union of the images and their flips": [min(h.robust_run(reference, budget, seed)[:2])
@@ -87,12 +105,6 @@ def generate(reference, out, rng):
     if mark <= max(plain) + SEPARATION:
         raise ValueError(f"the flip task does not tell robust training (mark {mark:.3f}) from the plain recipe "
                          f"({plain})")
-
-    warmup = {"the course's recipe": [h.plain_run(reference, budget, seed)[0] for seed in seeds]}
-    out.fitted_threshold("warmup_accuracy_cpu", warmup, seeds=seeds, min_spread=MIN_SPREAD, tolerance=TOLERANCE,
-                         data=h.fingerprint_data(budget), settings=settings,
-                         what="held-out accuracy of the warm-up's recipe (the notebook's make_cnn, make_loader and "
-                              "train_epoch) on the CPU budget")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,128 @@
+"""Running the suite in parallel (pytest-xdist, ``./dev test`` runs ``-n auto``) without two tests sharing what
+only one may hold. A pytest plugin, loaded by tests/conftest.py.
+
+- **One sandbox account per test process.** Stopping a grading worker kills every process of its account, so two
+  processes grading at once must never share one. As root, each test process (each xdist worker, or the one process
+  of a plain run) claims a free slot account (``autograder sandbox --create --slots N``; the accounts ``bulk`` uses)
+  by a lock it holds for the session, and grades as it (``$AUTOGRADER_SANDBOX_USER``). ``-n auto`` starts as many
+  workers as there are cores, but no more than accounts.
+- **Tests that need the whole machine** (``@pytest.mark.serial``: timing ratios, the bulk and Ray tests that start
+  their own slots) run alone: every test holds a shared lock on the machine while it runs (its setup, fixtures
+  included, and teardown), a serial test an exclusive one, taken through a turnstile so that a waiting serial test
+  is not starved by the others. Meanwhile the other workers wait, and the serial test sees every slot account, as a
+  plain run would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autograder import sandbox_user
+
+_LOCKS_ENV = "AUTOGRADER_TEST_LOCKS"  # the folder of one run's machine locks, made by the xdist controller
+_CLAIMS = "/run"  # where only root creates files (as sandbox_user's locks): no submission can plant a claim
+_held: dict[str, int] = {}
+
+
+def _claim_slot() -> str:
+    """Claim a free slot account for this process's session (its lock is released when the process ends)."""
+    names = [user.name for user in sandbox_user.slots(sandbox_user.DEFAULT_NAME)]
+    for name in names:
+        fd = os.open(os.path.join(_CLAIMS, f"autograder-test-claim-{name}.lock"),
+                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _held["claim"] = fd
+        return name
+    raise pytest.UsageError(
+        f"every sandbox slot account ({', '.join(names) or 'none'}) is held by another test process: run fewer "
+        f"workers (-n {max(1, len(names))}) or create more accounts (`autograder sandbox --create --slots N`)")
+
+
+def _switches_user() -> bool:
+    return os.geteuid() == 0 and sandbox_user.NAME_ENV not in os.environ and bool(sandbox_user.slots())
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    """The xdist controller: it starts the workers and runs no test."""
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None)) \
+        and getattr(config.option, "dist", "no") != "no"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_controller(config):
+        os.environ[_LOCKS_ENV] = tempfile.mkdtemp(prefix="autograder-pytest-")  # the workers inherit it
+        _held["locks"] = 1
+    elif _switches_user():
+        # set before collection: test modules read the account at import (tests/support/hostile.py: SANDBOX)
+        os.environ[sandbox_user.NAME_ENV] = _claim_slot()
+        _held["claimed"] = 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: one worker per core, capped by the slot accounts when grading switches user."""
+    cores = len(os.sched_getaffinity(0))
+    if os.geteuid() == 0 and sandbox_user.NAME_ENV not in os.environ and sandbox_user.slots():
+        return max(1, min(cores, len(sandbox_user.slots())))
+    return None  # xdist's own count
+
+
+def _lock_files() -> tuple[Path, Path] | None:
+    folder = os.environ.get(_LOCKS_ENV)
+    if not folder or "PYTEST_XDIST_WORKER" not in os.environ:
+        return None  # a plain run: one test at a time already
+    return Path(folder) / "machine.lock", Path(folder) / "turnstile.lock"
+
+
+def _open(path: Path) -> int:
+    fd = _held.get(str(path))
+    if fd is None:
+        fd = _held[str(path)] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    return fd
+
+
+@contextlib.contextmanager
+def _machine(exclusive: bool) -> Iterator[None]:
+    files = _lock_files()
+    if files is None:
+        yield
+        return
+    machine, turnstile = (_open(path) for path in files)
+    fcntl.flock(turnstile, fcntl.LOCK_EX)  # a serial test waiting holds it: no new shared holder gets in
+    if not exclusive:
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+    fcntl.flock(machine, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    try:
+        yield
+    finally:
+        fcntl.flock(machine, fcntl.LOCK_UN)
+        if exclusive:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    serial = item.get_closest_marker("serial") is not None
+    with _machine(exclusive=serial), contextlib.ExitStack() as stack:
+        if serial and _held.get("claimed"):
+            # alone on the machine: every slot is free, and the test's own bulk run (or Ray) hands them out
+            patch = stack.enter_context(pytest.MonkeyPatch.context())
+            patch.delenv(sandbox_user.NAME_ENV)
+        yield
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _held.pop("locks", None):
+        shutil.rmtree(os.environ.pop(_LOCKS_ENV), ignore_errors=True)
