@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("bulk")]
 
 HW6 = assignment.load("hw6", ROOT)
 NAMES = ["alice", "bob", "carol", "crash", "hang", "notzip"]
-TIMEOUT = "30"  # seconds per submission: the hanging one is stopped then
+TIMEOUT = "20"  # seconds per submission: the hanging one is stopped then (the others take ~5 s alone)
 
 
 def run(*args, cwd=ROOT, timeout=900):
@@ -88,7 +88,7 @@ def test_two_jobs_grade_as_one_does_each_row_its_own_and_a_second_run_resumes(kl
     out = tmp_path / "parallel"
     proc = run("bulk", "hw6", str(klass), "--out", str(out), "--jobs", "2", "--timeout", TIMEOUT, "--verbose")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "2 at a time" in proc.stdout and "grading took longer than 30 s" in proc.stdout
+    assert "2 at a time" in proc.stdout and f"grading took longer than {TIMEOUT} s" in proc.stdout
     assert graded(out) == serial
     if os.geteuid() == 0:
         assert len(sandbox_user.slots()) >= 2, "run `autograder sandbox --create --slots 2` (./dev does)"

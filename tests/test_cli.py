@@ -40,7 +40,7 @@ def test_fixtures_margins_state_each_trained_marks_fit():
     assert line.startswith("accuracy: mark 0.3") and "(at or above), 10 seeds; Net 0." in line
     assert "kernel-3 Net (2.2.4)" in line and "(2.33 sd)" in line
     proc = run("fixtures", "pset4", "--seeds", "2")
-    assert proc.returncode == 2 and "--seeds N is for --check" in " ".join(proc.stdout.split())
+    assert proc.returncode == 2 and "--seeds N and --marks are for --check" in " ".join(proc.stdout.split())
 
 
 def test_unknown_assignment_is_a_clear_error(tmp_path):
