@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import copy
+import atexit
+import fcntl
 import hashlib
 import json
+import os
+import pickle
+import shutil
+import tempfile
 from pathlib import Path
 
 from autograder import assignment, fixtures, grading, results
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED_ENV = "AUTOGRADER_TEST_SHARED"  # a folder every process of one test run shares (tests/support/parallel.py)
 
 
 def grade(assignment_id: str | assignment.Assignment, path: Path, out: Path,
@@ -22,24 +28,38 @@ def grade(assignment_id: str | assignment.Assignment, path: Path, out: Path,
     return data, report
 
 
-_GRADED: list[tuple[tuple[assignment.Assignment, str, str], str, grading.GradeReport]] = []
-
-
 def graded(assignment_id: str | assignment.Assignment, path: Path, out: Path) -> tuple[dict, grading.GradeReport]:
-    """``grade``, done once per test process for the same assignment (as loaded) and the same submission (the
-    bytes of its files), so that the tests reading the results of one grading (the reference's, the template's)
-    share it: results.json is written to ``out`` each time and what comes back is a copy. For gradings whose
-    results alone are asserted: a test of what a grading run does (its processes, its files) calls ``grade``."""
+    """``grade``, done once per test run for the same assignment (as loaded) and the same submission (the bytes of
+    its files), so that the tests reading the results of one grading (the reference's, the template's) share it,
+    on whichever xdist worker they run (``shared_folder``; a second worker asking meanwhile waits for the first).
+    results.json is written to ``out`` each time; what comes back is a copy. For gradings whose results alone are
+    asserted: a test of what a grading run does (its processes, its files, its time) calls ``grade``."""
     loaded = assignment.load(assignment_id, ROOT) if isinstance(assignment_id, str) else assignment_id
-    key = (loaded, str(Path(path).resolve()), _tree_fingerprint(Path(path)))
-    for seen, text, report in _GRADED:
-        if seen == key:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text)
-            return json.loads(text), copy.deepcopy(report)
-    data, report = grade(loaded, path, out)
-    _GRADED.append((key, out.read_text(), copy.deepcopy(report)))
-    return data, report
+    key = hashlib.sha256(repr((loaded, str(Path(path).resolve()), _tree_fingerprint(Path(path)))).encode())
+    entry = shared_folder() / f"graded-{key.hexdigest()[:24]}"
+    with open(entry.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not entry.is_dir():
+            data, report = grade(loaded, path, out)
+            partial = entry.with_suffix(".tmp")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir()
+            shutil.copyfile(out, partial / "results.json")
+            (partial / "report.pickle").write_bytes(pickle.dumps(report))  # (the grader's own objects, no student's)
+            partial.rename(entry)
+            return data, report
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(entry / "results.json", out)
+    return json.loads(out.read_text()), pickle.loads((entry / "report.pickle").read_bytes())
+
+
+def shared_folder() -> Path:
+    """A folder shared by every process of this test run (the xdist controller's; else this process's own)."""
+    folder = os.environ.get(SHARED_ENV)
+    if not folder:
+        folder = os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="autograder-pytest-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(folder)
 
 
 def _tree_fingerprint(path: Path) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from autograder import assignment, template
 from autograder.fixtures import Fixtures
-from tests.helpers import ROOT, failed_numbers, grade
+from tests.helpers import ROOT, failed_numbers, grade, graded
 
 HW6 = assignment.load("hw6", ROOT)
 # one test worker grades the reference and regenerates the fixtures once (its module fixtures)
@@ -19,7 +19,7 @@ KAGGLE_ON = dataclasses.replace(HW6, parts={**HW6.parts, "kaggle": "graded"})  #
 
 @pytest.fixture(scope="module")
 def reference_results(tmp_path_factory):
-    return grade("hw6", HW6.reference_dir, tmp_path_factory.mktemp("ref") / "results.json")
+    return graded("hw6", HW6.reference_dir, tmp_path_factory.mktemp("ref") / "results.json")
 
 
 def test_reference_scores_full_marks(reference_results):
@@ -61,16 +61,16 @@ def test_hw6_is_graded_as_the_course_weighs_its_parts(reference_results):
 
 
 def test_template_scores_zero_and_passes_the_course_s_eight_checks_of_provided_code(tmp_path):
-    data, report = grade("hw6", HW6.template_dir, tmp_path / "results.json")
+    data, report = graded("hw6", HW6.template_dir, tmp_path / "results.json")
     assert report.ok, report.errors
     assert data["score"] == 0
     passed = {t["number"] for t in data["tests"]} - failed_numbers(data)
     assert passed == PROVIDED
     course_passing = [name for name, numbers in COURSE_TESTS.items() if set(numbers) <= passed]
     assert len(course_passing) == 8, course_passing  # as the text says: 8 pass before any work, 17 fail
-    graded = [t for t in data["tests"] if t["max_score"] > 0]
-    stub_messages = [t for t in graded if "not implemented yet" in t.get("output", "")]
-    assert len(stub_messages) >= len(graded) // 2, "stubs should be reported as not implemented"
+    counted = [t for t in data["tests"] if t["max_score"] > 0]
+    stub_messages = [t for t in counted if "not implemented yet" in t.get("output", "")]
+    assert len(stub_messages) >= len(counted) // 2, "stubs should be reported as not implemented"
 
 
 def test_instructor_turns_parts_on(tmp_path):

@@ -104,10 +104,10 @@ def test_check_in_the_kit_grades_the_template_and_the_reference(built, tmp_path)
 def test_what_students_see_of_results_json_never_reveals_hidden_tests(tmp_path):
     """Graded with every test, the template's results.json shows students (by Gradescope's rules, before the due
     date) no hidden or after-due-date test: not its name, its message, nor the total they make up."""
-    from autograder import grading, results
+    from autograder import results
+    from tests.helpers import graded
 
-    grading.grade(HW6, ROOT / "student_template" / "hw6", out=tmp_path / "results.json")
-    data = json.loads((tmp_path / "results.json").read_text())
+    data, _ = graded(HW6, ROOT / "student_template" / "hw6", tmp_path / "results.json")  # (test_hw6 reads it too)
     view = results.student_view(data)
     shown = json.dumps(view)
     withheld = [t for t in data["tests"] if t not in view["tests"]]

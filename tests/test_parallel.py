@@ -69,3 +69,30 @@ def test_a_serial_test_runs_alone_and_the_others_in_parallel(tmp_path):
                    spans[b][0] < spans[a][1]]
     assert overlapping, spans  # (two workers did run at once)
     assert list((tmp_path / "tmp").glob("autograder-pytest-*")) == []  # the run's lock files went with it
+
+
+def test_a_grading_read_by_several_tests_is_done_once_per_run(tmp_path, monkeypatch):
+    import dataclasses
+    import shutil
+
+    from autograder import assignment
+    from tests import helpers
+    from tests.support.toy import build_toy
+
+    toy = assignment.load("toy", build_toy(tmp_path / "home"))
+    (tmp_path / "shared").mkdir()
+    monkeypatch.setenv(helpers.SHARED_ENV, str(tmp_path / "shared"))  # (this run's folder, as the controller's)
+    calls = []
+    real = helpers.grade
+    monkeypatch.setattr(helpers, "grade", lambda a, path, out: calls.append(path) or real(a, path, out))
+    first = helpers.graded(toy, toy.reference_dir, tmp_path / "a" / "results.json")
+    second = helpers.graded(toy, toy.reference_dir, tmp_path / "b" / "results.json")
+    assert calls == [toy.reference_dir] and second[0] == first[0] and first[0]["score"] > 0
+    assert (tmp_path / "b" / "results.json").read_text() == (tmp_path / "a" / "results.json").read_text()
+    assert second[1].results == first[1].results and second[1] is not first[1]
+    other = tmp_path / "other"
+    shutil.copytree(toy.reference_dir, other)
+    (other / "notes.txt").write_text("another file: another submission\n")
+    helpers.graded(toy, other, tmp_path / "c" / "results.json")
+    helpers.graded(dataclasses.replace(toy, seed=toy.seed + 1), toy.reference_dir, tmp_path / "d" / "results.json")
+    assert calls == [toy.reference_dir, other, toy.reference_dir]  # other bytes, or the assignment otherwise: again

@@ -44,7 +44,7 @@ def cell_index(nb, starts: str) -> int:
 
 
 def test_reference_scores_full_marks(tmp_path):
-    data, report = grade(ROOT / "reference" / "ps2" / "ps2.ipynb", tmp_path / "results.json")
+    data, report = helpers.graded("ps2", ROOT / "reference" / "ps2" / "ps2.ipynb", tmp_path / "results.json")
     assert report.ok, report.errors
     assert data["score"] == sum(t["max_score"] for t in data["tests"]) == 19  # the seed's points
     assert lost(data) == set()
@@ -52,7 +52,7 @@ def test_reference_scores_full_marks(tmp_path):
 
 def test_template_is_generated_and_scores_zero(tmp_path):
     assert stale_files(ROOT / "reference" / "ps2", ROOT / "student_template" / "ps2") == []
-    data, report = grade(ROOT / "student_template" / "ps2", tmp_path / "results.json")
+    data, report = helpers.graded("ps2", ROOT / "student_template" / "ps2", tmp_path / "results.json")
     assert report.ok, report.errors
     graded = [t for t in data["tests"] if t["max_score"] > 0]
     assert graded and all(t["score"] == 0 for t in graded), [(t["number"], t["score"]) for t in graded]

@@ -41,7 +41,7 @@ def automatic_points(data: dict) -> float:
 
 
 def test_reference_scores_full_marks(tmp_path):
-    data, report = grade(ROOT / "reference" / "pset4" / NOTEBOOK, tmp_path / "results.json")
+    data, report = helpers.graded("pset4", ROOT / "reference" / "pset4" / NOTEBOOK, tmp_path / "results.json")
     assert report.ok, report.errors
     assert lost(data) == set(), {n: o[:300] for n, o in outputs(data).items() if n in lost(data)}
     assert data["score"] == pytest.approx(automatic_points(data)) and automatic_points(data) == pytest.approx(20.2)
@@ -51,7 +51,7 @@ def test_reference_scores_full_marks(tmp_path):
 
 def test_template_is_generated_and_scores_zero(tmp_path):
     assert stale_files(ROOT / "reference" / "pset4", ROOT / "student_template" / "pset4") == []
-    data, report = grade(ROOT / "student_template" / "pset4", tmp_path / "results.json")
+    data, report = helpers.graded("pset4", ROOT / "student_template" / "pset4", tmp_path / "results.json")
     assert report.ok, report.errors
     graded = [t for t in data["tests"] if t["max_score"] > 0]
     assert graded and all(t["score"] == 0 for t in graded), [(t["number"], t["score"]) for t in graded]

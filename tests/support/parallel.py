@@ -28,8 +28,9 @@ from pathlib import Path
 import pytest
 
 from autograder import sandbox_user
+from tests.helpers import SHARED_ENV
 
-_LOCKS_ENV = "AUTOGRADER_TEST_LOCKS"  # the folder of one run's machine locks, made by the xdist controller
+_LOCKS_ENV = SHARED_ENV  # one run's folder (its machine locks, tests.helpers.graded's results), made by the controller
 _CLAIMS = "/run"  # where only root creates files (as sandbox_user's locks): no submission can plant a claim
 _held: dict[str, int] = {}
 
