@@ -17,9 +17,8 @@ import pytest
 from autograder import assignment, bulk, class_report, ray_grading, sandbox_user
 from tests.helpers import ROOT
 
-# It starts its own grading slots (every sandbox account) and times submissions out: alone on the machine, and
-# on one test worker, which grades the class once for all its tests (the module's fixtures).
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("bulk")]
+# It starts its own grading slots (every sandbox account) and times submissions out: alone on the machine.
+pytestmark = pytest.mark.serial
 
 HW6 = assignment.load("hw6", ROOT)
 NAMES = ["alice", "bob", "carol", "crash", "hang", "notzip"]

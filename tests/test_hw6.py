@@ -12,8 +12,6 @@ from autograder.fixtures import Fixtures
 from tests.helpers import ROOT, failed_numbers, grade, graded
 
 HW6 = assignment.load("hw6", ROOT)
-# one test worker grades the reference and regenerates the fixtures once (its module fixtures)
-pytestmark = pytest.mark.xdist_group("test_hw6")
 KAGGLE_ON = dataclasses.replace(HW6, parts={**HW6.parts, "kaggle": "graded"})  # as an instructor who turns 8.x on
 
 

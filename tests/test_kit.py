@@ -16,7 +16,6 @@ from autograder.fixtures import Fixtures
 from tests.helpers import ROOT
 
 HW6 = assignment.load("hw6", ROOT)
-pytestmark = pytest.mark.xdist_group("test_kit")  # one test worker builds each kit once (its module fixtures)
 HIDDEN_TESTS = ("test_softmax_forward_large_inputs", "test_conv_forward_valid_stride2", "test_fashion_mnist",
                 "test_cifar10", "test_einsum")
 

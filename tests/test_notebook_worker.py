@@ -26,7 +26,6 @@ from tests.support.toy_notebook import ASSIGNMENT, FILENAME, build_toy_notebook,
 from tests.support.trees import load_validated, write_tree
 
 CELL_TIMEOUT = 2
-pytestmark = pytest.mark.xdist_group("test_notebook_worker")  # one worker runs its notebooks once (module fixtures)
 
 
 def session_on(folder: Path, spec: NotebookSpec, *, memory_mb: int = 2048, call: float = 10) -> Session:

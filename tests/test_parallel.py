@@ -96,3 +96,30 @@ def test_a_grading_read_by_several_tests_is_done_once_per_run(tmp_path, monkeypa
     helpers.graded(toy, other, tmp_path / "c" / "results.json")
     helpers.graded(dataclasses.replace(toy, seed=toy.seed + 1), toy.reference_dir, tmp_path / "d" / "results.json")
     assert calls == [toy.reference_dir, other, toy.reference_dir]  # other bytes, or the assignment otherwise: again
+
+
+def test_the_longest_files_go_first_by_the_last_run_else_the_slow_ones(monkeypatch, tmp_path):
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    def item(nodeid, slow=False):
+        return SimpleNamespace(nodeid=nodeid, path=Path(nodeid.split("::")[0]),
+                               get_closest_marker=lambda name: slow if name == "slow" and slow else None)
+
+    items = [item("tests/a.py::t1"), item("tests/a.py::t2"), item("tests/b.py::t", slow=True), item("tests/c.py::t")]
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    order = list(items)
+    parallel.pytest_collection_modifyitems(None, order)  # no record yet: the slow file first
+    assert [i.nodeid for i in order] == ["tests/b.py::t", "tests/a.py::t1", "tests/a.py::t2", "tests/c.py::t"]
+    parallel.durations_file().parent.mkdir(parents=True)
+    parallel.durations_file().write_text(json.dumps({"tests/a.py": 5.0, "tests/b.py": 1.0, "tests/c.py": 60.0}))
+    order = list(items)
+    parallel.pytest_collection_modifyitems(None, order)
+    assert [i.nodeid for i in order] == ["tests/c.py::t", "tests/a.py::t1", "tests/a.py::t2", "tests/b.py::t"]
+    reports = [SimpleNamespace(nodeid=f"tests/f{k}.py::t", duration=float(k)) for k in range(12)]
+    reporter = SimpleNamespace(stats={"passed": reports})
+    session = SimpleNamespace(config=SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: reporter)))
+    parallel.pytest_sessionfinish(session)  # the next run's record: this run's files, the others kept
+    known = json.loads(parallel.durations_file().read_text())
+    assert known["tests/c.py"] == 60.0 and known["tests/f11.py"] == 11.0 and len(known) == 15

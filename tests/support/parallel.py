@@ -11,14 +11,16 @@ only one may hold. A pytest plugin, loaded by tests/conftest.py.
   included, and teardown), a serial test an exclusive one, taken through a turnstile so that a waiting serial test
   is not starved by the others. Meanwhile the other workers wait, and the serial test sees every slot account, as a
   plain run would.
-- **Long files first**: under xdist, the files with slow tests are handed out first, so that the run does not end
-  on one long grading while the other workers idle.
+- **Long files first**: under xdist each file is one unit (``--dist loadscope``: its module fixtures are made once),
+  handed out longest first (the seconds of the last run on this machine, else the files with slow tests first), so
+  that the run does not end on one long file while the other workers idle.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -115,13 +117,53 @@ def _machine(exclusive: bool) -> Iterator[None]:
             fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
+def durations_file() -> Path:
+    """Where each run leaves the seconds each test file took (outside the checkout), for the next run's order."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "ml-autograder" / "test-file-seconds.json"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under xdist, the files with slow tests go first (each file's tests stay together and in order, so module
-    fixtures are made once): the long gradings start early instead of finishing last on one worker."""
+    """Under xdist, the longest files go first (each file is one unit, ``--dist loadscope``; its tests keep their
+    order), so that the run does not end on one long file while the other workers idle: by the seconds each file
+    took in the last run on this machine, else the files with slow tests first."""
     if "PYTEST_XDIST_WORKER" not in os.environ:
         return
+    try:
+        seconds = json.loads(durations_file().read_text())
+    except (OSError, ValueError):
+        seconds = {}
     slow = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow)  # (a stable sort: the order within each part stays)
+
+    def cost(item: pytest.Item) -> tuple[float, bool]:
+        return -float(seconds.get(item.nodeid.split("::")[0], 0)), item.path not in slow
+
+    items.sort(key=cost)  # (a stable sort: within a file, the order stays)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or a plain run of the whole suite) records the seconds per file for the next run's order."""
+    if hasattr(session.config, "workerinput"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    per_file: dict[str, float] = {}
+    for reports in (reporter.stats.values() if reporter else ()):
+        for report in reports:
+            if getattr(report, "nodeid", "") and hasattr(report, "duration"):
+                path = report.nodeid.split("::")[0]
+                per_file[path] = per_file.get(path, 0.0) + report.duration
+    if len(per_file) < 10:
+        return  # a run of a few files says little about the rest
+    try:
+        known = json.loads(durations_file().read_text())
+    except (OSError, ValueError):
+        known = {}
+    known.update({path: round(seconds, 1) for path, seconds in per_file.items()})
+    try:
+        durations_file().parent.mkdir(parents=True, exist_ok=True)
+        durations_file().write_text(json.dumps(dict(sorted(known.items())), indent=1) + "\n")
+    except OSError:
+        pass
 
 
 @pytest.hookimpl(hookwrapper=True)
