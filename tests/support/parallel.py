@@ -7,11 +7,11 @@ only one may hold. A pytest plugin, loaded by tests/conftest.py.
   by a lock it holds for the session, and grades as it (``$AUTOGRADER_SANDBOX_USER``). ``-n auto`` starts as many
   workers as there are cores, but no more than accounts.
 - **Tests that need the whole machine** (``@pytest.mark.serial``: the bulk and Ray tests, which start their own
-  grading slots on every account and time submissions out) run alone: every test holds a shared lock on the machine while it runs (its setup, fixtures
-  included, and teardown), a serial test an exclusive one, taken through a turnstile so that a waiting serial test
-  is not starved by the others. Meanwhile the other workers wait, and the serial test sees every slot account, as a
-  plain run would. (The grading tests' runtime ratios need no such mark: the reference and the submission are timed
-  in the same run, taking turns, so a neighbour slows both.)
+  grading slots on every account and time submissions out) run alone: every test holds a shared lock on the
+  machine while it runs (its setup, fixtures included, and teardown), a serial test an exclusive one, taken through
+  a turnstile so that a waiting serial test is not starved by the others. Meanwhile the other workers wait, and the
+  serial test sees every slot account, as a plain run would. (The grading tests' runtime ratios need no such mark:
+  the reference and the submission are timed in the same run, taking turns, so a neighbour slows both.)
 - **Long files first**: under xdist each file is one unit (``--dist loadscope``: its module fixtures are made once),
   handed out longest first (the seconds of the last run on this machine, else the files with slow tests first), so
   that the run does not end on one long file while the other workers idle.
