@@ -119,7 +119,11 @@ def test_the_longest_files_go_first_by_the_last_run_else_the_slow_ones(monkeypat
     assert [i.nodeid for i in order] == ["tests/c.py::t", "tests/a.py::t1", "tests/a.py::t2", "tests/b.py::t"]
     reports = [SimpleNamespace(nodeid=f"tests/f{k}.py::t", duration=float(k)) for k in range(12)]
     reporter = SimpleNamespace(stats={"passed": reports})
-    session = SimpleNamespace(config=SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: reporter)))
+    session = SimpleNamespace(config=SimpleNamespace(pluginmanager=SimpleNamespace(get_plugin=lambda name: reporter),
+                                                     option=SimpleNamespace(markexpr="not slow", keyword="")))
+    parallel.pytest_sessionfinish(session)  # a selection (--fast): not recorded
+    assert len(json.loads(parallel.durations_file().read_text())) == 3
+    session.config.option.markexpr = ""
     parallel.pytest_sessionfinish(session)  # the next run's record: this run's files, the others kept
     known = json.loads(parallel.durations_file().read_text())
     assert known["tests/c.py"] == 60.0 and known["tests/f11.py"] == 11.0 and len(known) == 15

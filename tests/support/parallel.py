@@ -144,8 +144,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller (or a plain run of the whole suite) records the seconds per file for the next run's order."""
-    if hasattr(session.config, "workerinput"):
-        return
+    option = session.config.option
+    if hasattr(session.config, "workerinput") or getattr(option, "markexpr", "") or getattr(option, "keyword", ""):
+        return  # (a worker, or a run of a selection, --fast say: its files' seconds are not theirs)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     per_file: dict[str, float] = {}
     for reports in (reporter.stats.values() if reporter else ()):
