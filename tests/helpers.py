@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from autograder import assignment, fixtures, grading, results
+from autograder import assignment, bulk, fixtures, grading, results
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_ENV = "AUTOGRADER_TEST_SHARED"  # a folder every process of one test run shares (tests/support/parallel.py)
@@ -35,7 +35,7 @@ def graded(assignment_id: str | assignment.Assignment, path: Path, out: Path) ->
     results.json is written to ``out`` each time; what comes back is a copy. For gradings whose results alone are
     asserted: a test of what a grading run does (its processes, its files, its time) calls ``grade``."""
     loaded = assignment.load(assignment_id, ROOT) if isinstance(assignment_id, str) else assignment_id
-    key = hashlib.sha256(repr((loaded, str(Path(path).resolve()), _tree_fingerprint(Path(path)))).encode())
+    key = hashlib.sha256(repr((loaded, str(Path(path).resolve()), bulk.fingerprint(Path(path)))).encode())
     entry = shared_folder() / f"graded-{key.hexdigest()[:24]}"
     with open(entry.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -60,15 +60,6 @@ def shared_folder() -> Path:
         folder = os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="autograder-pytest-")
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return Path(folder)
-
-
-def _tree_fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    for file in sorted(p for p in ([path] if path.is_file() else path.rglob("*"))
-                       if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(f"{file.relative_to(path) if file != path else file.name}\0".encode())
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def failed_numbers(data: dict) -> set[str]:

@@ -79,9 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: one worker per core, capped by the slot accounts when grading switches user."""
-    cores = len(os.sched_getaffinity(0))
-    if os.geteuid() == 0 and sandbox_user.NAME_ENV not in os.environ and sandbox_user.slots():
-        return max(1, min(cores, len(sandbox_user.slots())))
+    if _switches_user():
+        return max(1, min(len(os.sched_getaffinity(0)), len(sandbox_user.slots())))
     return None  # xdist's own count
 
 
