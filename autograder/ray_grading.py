@@ -15,7 +15,6 @@ environment built (``autograder env ID``), and, as root, its sandbox accounts (`
 
 from __future__ import annotations
 
-import fcntl
 import io
 import os
 import tempfile
@@ -108,21 +107,13 @@ def _free_slot(folder: str = "/run"):
         yield None
         return
     names = [u.name for u in sandbox_user.slots()]
-    while True:
-        for name in names:  # (a claim of its own: the account's lock is the grading run's to take)
-            fd = os.open(os.path.join(folder, f"autograder-claim-{name}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
-                         0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            try:
-                yield name
-            finally:
-                os.close(fd)
-            return
+    while (claimed := sandbox_user.claim_free(names, "claim", folder)) is None:
         time.sleep(0.2)  # more tasks than accounts on this node: wait for one
+    name, fd = claimed
+    try:
+        yield name
+    finally:
+        os.close(fd)
 
 
 def _write_atomic(path: Path, text: str) -> None:

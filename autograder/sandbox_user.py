@@ -116,6 +116,23 @@ def create_slots(count: int, base: str = DEFAULT_NAME) -> list[SandboxUser]:
     return [create(slot_name(k, base)) for k in range(count)]
 
 
+def claim_free(names: list[str], purpose: str, folder: str = "/run") -> tuple[str, int] | None:
+    """Claim the first of the accounts ``names`` that no other process holds for ``purpose``: its name and the
+    descriptor whose lock is the claim (closing it, or the process ending, frees it); None when all are held. The
+    lock files live where only root creates files, so a submission cannot plant one. (The account's own lock is the
+    grading run's to take: ``exclusive``.)"""
+    for name in names:
+        fd = os.open(os.path.join(folder, f"autograder-{purpose}-{name}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return name, fd
+    return None
+
+
 def _name_of(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
@@ -251,7 +268,8 @@ def kill_all(user: SandboxUser, timeout: float = 10.0) -> list[int]:
         time.sleep(0.02)
 
 
-__all__ = ["DEFAULT_NAME", "NAME_ENV", "Choice", "SandboxUser", "can_read", "choose", "create", "create_slots",
+__all__ = ["DEFAULT_NAME", "NAME_ENV", "Choice", "SandboxUser", "can_read", "choose", "claim_free", "create",
+           "create_slots",
            "exclusive", "hand_over", "kill_all", "lookup", "processes", "remove_leftovers", "slot_name", "slots"]
 
 

@@ -34,23 +34,17 @@ from autograder import sandbox_user
 from tests.helpers import SHARED_ENV
 
 _LOCKS_ENV = SHARED_ENV  # one run's folder (its machine locks, tests.helpers.graded's results), made by the controller
-_CLAIMS = "/run"  # where only root creates files (as sandbox_user's locks): no submission can plant a claim
+_CLAIMS = "/run"  # (sandbox_user.claim_free's folder; the tests point it elsewhere)
 _held: dict[str, int] = {}
 
 
 def _claim_slot() -> str:
     """Claim a free slot account for this process's session (its lock is released when the process ends)."""
     names = [user.name for user in sandbox_user.slots(sandbox_user.DEFAULT_NAME)]
-    for name in names:
-        fd = os.open(os.path.join(_CLAIMS, f"autograder-test-claim-{name}.lock"),
-                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        _held["claim"] = fd
-        return name
+    claimed = sandbox_user.claim_free(names, "test-claim", _CLAIMS)
+    if claimed is not None:
+        _held["claim"] = claimed[1]
+        return claimed[0]
     raise pytest.UsageError(
         f"every sandbox slot account ({', '.join(names) or 'none'}) is held by another test process: run fewer "
         f"workers (-n {max(1, len(names))}) or create more accounts (`autograder sandbox --create --slots N`)")
